@@ -1,0 +1,100 @@
+"""Shared pieces of the CLI: the context object and output options."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dissentwatch.store import Store, default_db_path
+
+
+class Context:
+    """What every command gets: where the database is, and how chatty to be."""
+
+    def __init__(self, db: Path | None, verbose: int, quiet: bool) -> None:
+        self.db_path = db or default_db_path()
+        self.verbose = verbose
+        self.quiet = quiet
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    @property
+    def show_progress(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--json``, ``--csv`` and ``--limit`` for commands that print rows."""
+
+    @click.option("--limit", type=int, default=50, show_default=True, help="How many rows.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def emit_rows(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    as_json: bool = False,
+    as_csv: bool = False,
+    widths: Mapping[str, int] | None = None,
+) -> None:
+    """Rows on stdout as JSON, CSV or an aligned table (long cells cut to ``widths``)."""
+    if as_json:
+        click.echo(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=str))
+        return
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _cell(row.get(c)) for c in columns})
+        return
+    click.echo(format_table(rows, columns, widths or {}))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def format_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], widths: Mapping[str, int]) -> str:
+    cells = [[_clip(_cell(r.get(c)), widths.get(c, 40)) for c in columns] for r in rows]
+    sizes = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(sizes[i]) for i, c in enumerate(columns))]
+    lines.append("  ".join("-" * s for s in sizes))
+    lines += ["  ".join(v.ljust(sizes[i]) for i, v in enumerate(row)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

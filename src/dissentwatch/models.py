@@ -1,0 +1,175 @@
+"""The domain objects every stage reads and writes: Document, Evidence, Mention, Aggregate, Event.
+
+Vocabularies (event types, grievances, ...) live in ``data/vocabularies.json``; this module
+exposes them as frozen sets of keys plus labels for people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+SOURCE_KINDS = ("telegram_export", "telegram", "feed", "web", "files", "media")
+
+
+@cache
+def vocabularies() -> dict[str, dict[str, dict[str, str]]]:
+    """All controlled vocabularies: ``{vocabulary: {key: {lang: label}}}``."""
+    text = resources.files("dissentwatch").joinpath("data/vocabularies.json").read_text("utf-8")
+    data: dict[str, dict[str, dict[str, str]]] = json.loads(text)
+    return data
+
+
+def vocabulary(name: str) -> frozenset[str]:
+    """The keys of one vocabulary, e.g. ``vocabulary("grievances")``."""
+    return frozenset(vocabularies()[name])
+
+
+def label(vocab: str, key: str, lang: str = "en") -> str:
+    """A human label for a vocabulary key, falling back to English, then to the key."""
+    labels = vocabularies().get(vocab, {}).get(key, {})
+    return labels.get(lang) or labels.get("en") or key
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(vocabularies()["type"])
+
+
+def utcnow() -> str:
+    """The current time as ISO-8601 UTC with a ``Z`` suffix, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def to_utc_iso(value: datetime) -> str:
+    """Render an aware datetime as ISO-8601 UTC (naive datetimes are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_MARKUP = re.compile(r"[*_~`#>|\[\]()]+")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_for_hash(text: str) -> str:
+    """Text reduced to what makes two posts "the same text": case, markup and spacing removed."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    text = _MARKUP.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the normalised text; equal for reposts that differ only in markup or spacing."""
+    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Document:
+    """One collected item: a post, an article, a transcript. Stored once per (source_kind, external_id)."""
+
+    source_kind: str
+    external_id: str
+    text: str
+    url: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    title: str | None = None
+    published: str | None = None
+    language: str | None = None
+    language_score: float | None = None
+    edited: str | None = None
+    forwarded_from: str | None = None
+    reply_to: str | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+    parent_external_id: str | None = None
+    id: int | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Evidence:
+    """Where a field value came from: a character span of a document's stored text."""
+
+    field: str
+    document_id: int
+    start: int
+    end: int
+    quote: str
+    value: Any = None
+
+    def check(self, text: str) -> bool:
+        """True when the span lies inside ``text`` and equals the quote."""
+        return 0 <= self.start < self.end <= len(text) and text[self.start : self.end] == self.quote
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Aggregate:
+    """A count statement ("17 such videos since February"): recorded, never an event."""
+
+    document_id: int
+    quote: str
+    start: int
+    end: int
+    number: float | None
+    counted: str
+    extractor: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Mention:
+    """One event as one document reports it, with a value -> evidence link for every field.
+
+    ``fields`` keys follow the export shape of DESIGN.md: date, date_precision, date_kind, unit
+    ({name, number, kind}), affiliation, status, participants, faces_covered, spokesperson,
+    home_regions ([{name, iso, lat, lon}]), location, addressee, address_form, grievances,
+    demands, killed_claimed, wounded_claimed, disclaimers.
+    """
+
+    document_id: int
+    type: str
+    by_relatives: bool = False
+    fields: dict[str, Any] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+    confidence: float = 0.5
+    extractor: str = ""
+    start: int = 0
+    end: int = 0
+    id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Event:
+    """One real-world occurrence, merged from one or more mentions."""
+
+    id: str
+    type: str
+    by_relatives: bool = False
+    fields: dict[str, Any] = field(default_factory=dict)
+    confidence: float = 0.5
+    review_status: str = "new"
+    mention_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

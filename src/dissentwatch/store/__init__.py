@@ -1,0 +1,173 @@
+"""The store: one SQLite file (WAL, foreign keys, FTS5) that every stage reads and writes.
+
+Migrations are numbered SQL files in ``store/migrations/`` (``0001_core.sql``...), applied in
+order and recorded in the ``migrations`` table. Each pipeline area adds its own files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from dissentwatch import __version__
+from dissentwatch.models import utcnow
+
+log = logging.getLogger(__name__)
+
+ENV_DB = "DISSENTWATCH_DB"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def default_db_path() -> Path:
+    """``$DISSENTWATCH_DB`` if set, else ``dissentwatch.db`` in the user data directory."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("dissentwatch")) / "dissentwatch.db"
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every packaged migration, in order."""
+    found = []
+    for entry in resources.files("dissentwatch.store.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+class Store:
+    """A connection to the dissentwatch database, migrated on open."""
+
+    def __init__(self, path: str | Path | None = None, *, migrate: bool = True) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self._depth = 0
+        if migrate:
+            self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (nested calls join the outer one); rolled back on error."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def applied_migrations(self) -> set[int]:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
+        )
+        return {row[0] for row in self.conn.execute("SELECT number FROM migrations")}
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; return their names."""
+        done = self.applied_migrations()
+        applied = []
+        for number, name, sql in migration_files():
+            if number in done:
+                continue
+            with self.transaction() as conn:
+                for statement in split_sql(sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO migrations (number, name, applied) VALUES (?, ?, ?)",
+                    (number, name, utcnow()),
+                )
+            log.info("applied migration %04d_%s", number, name)
+            applied.append(f"{number:04d}_{name}")
+        return applied
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # -- runs: which code version produced which row ------------------------------------
+    def start_run(self, stage: str, command: str = "", components: dict[str, str] | None = None) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (stage, command, code_version, components, started) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (stage, command, __version__, json.dumps(components or {}), utcnow()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
+                (utcnow(), status, json.dumps(stats, ensure_ascii=False), run_id),
+            )
+
+    # -- collector state -------------------------------------------------------------
+    def get_state(self, key: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT value FROM collector_state WHERE key = ?", (key,)).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def set_state(self, key: str, value: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO collector_state (key, value, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                (key, json.dumps(value, ensure_ascii=False), utcnow()),
+            )
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,239 @@
+"""Writing and reading documents: idempotent upserts, edit history, copies, full-text search."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from dissentwatch.language import detect_language
+from dissentwatch.models import Document, content_hash, utcnow
+from dissentwatch.store import Store
+
+ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+
+_INSERT = """
+INSERT INTO documents (source_kind, external_id, url, outlet, author, title, published, collected,
+    updated, language, language_score, text, content_hash, copy_of, parent_id, edited,
+    forwarded_from, reply_to, media, raw, run_id)
+VALUES (:source_kind, :external_id, :url, :outlet, :author, :title, :published, :now, :now,
+    :language, :language_score, :text, :content_hash, :copy_of, :parent_id, :edited,
+    :forwarded_from, :reply_to, :media, :raw, :run_id)
+"""
+
+
+@dataclass
+class IngestStats:
+    """What one import did, per outcome, plus the errors it reported and carried on past."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    copies: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "copies": self.copies,
+            "errors": len(self.errors),
+        }
+
+    def merge(self, other: IngestStats) -> None:
+        for name in ("added", "updated", "unchanged", "copies"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+
+
+def _row_params(doc: Document, digest: str, run_id: int | None, now: str) -> dict[str, Any]:
+    return {
+        "source_kind": doc.source_kind,
+        "external_id": doc.external_id,
+        "url": doc.url,
+        "outlet": doc.outlet,
+        "author": doc.author,
+        "title": doc.title,
+        "published": doc.published,
+        "now": now,
+        "language": doc.language,
+        "language_score": doc.language_score,
+        "text": doc.text,
+        "content_hash": digest,
+        "copy_of": None,
+        "parent_id": None,
+        "edited": doc.edited,
+        "forwarded_from": doc.forwarded_from,
+        "reply_to": doc.reply_to,
+        "media": json.dumps(doc.media, ensure_ascii=False),
+        "raw": json.dumps(doc.raw, ensure_ascii=False, default=str),
+        "run_id": run_id,
+    }
+
+
+def upsert_document(
+    conn: sqlite3.Connection, doc: Document, run_id: int | None = None
+) -> tuple[str, int, int | None]:
+    """Store ``doc`` once; an edit keeps the previous text in ``document_history``.
+
+    Returns (outcome, document id, id of the document it copies or None). Call inside a
+    transaction.
+    """
+    digest = content_hash(doc.text)
+    row = conn.execute(
+        "SELECT id, content_hash, text, version, edited FROM documents "
+        "WHERE source_kind = ? AND external_id = ?",
+        (doc.source_kind, doc.external_id),
+    ).fetchone()
+    now = utcnow()
+    if row is not None:
+        if row["content_hash"] == digest:
+            return UNCHANGED, int(row["id"]), None
+        _record_edit(conn, row, doc, digest, now)
+        return UPDATED, int(row["id"]), None
+    if doc.language is None and doc.text:
+        doc.language, doc.language_score = detect_language(doc.text)
+    params = _row_params(doc, digest, run_id, now)
+    params["copy_of"] = _first_with_hash(conn, digest)
+    if doc.parent_external_id:
+        params["parent_id"] = conn.execute(
+            "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1",
+            (doc.parent_external_id,),
+        ).fetchone()
+        params["parent_id"] = params["parent_id"][0] if params["parent_id"] else None
+    cur = conn.execute(_INSERT, params)
+    return ADDED, int(cur.lastrowid or 0), params["copy_of"]
+
+
+def _first_with_hash(conn: sqlite3.Connection, digest: str) -> int | None:
+    found = conn.execute(
+        "SELECT id FROM documents WHERE content_hash = ? ORDER BY id LIMIT 1", (digest,)
+    ).fetchone()
+    return int(found[0]) if found else None
+
+
+def _record_edit(conn: sqlite3.Connection, row: sqlite3.Row, doc: Document, digest: str, now: str) -> None:
+    conn.execute(
+        "INSERT INTO document_history (document_id, version, text, content_hash, edited, replaced) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (row["id"], row["version"], row["text"], row["content_hash"], row["edited"], now),
+    )
+    language, score = detect_language(doc.text) if doc.language is None else (doc.language, doc.language_score)
+    conn.execute(
+        "UPDATE documents SET text = ?, content_hash = ?, edited = ?, updated = ?, version = version + 1, "
+        "title = COALESCE(?, title), language = ?, language_score = ?, raw = ?, media = ? WHERE id = ?",
+        (doc.text, digest, doc.edited or now, now, doc.title, language, score,
+         json.dumps(doc.raw, ensure_ascii=False, default=str),
+         json.dumps(doc.media, ensure_ascii=False), row["id"]),
+    )
+
+
+def ingest(
+    store: Store,
+    documents: Iterable[Document | Exception],
+    run_id: int | None = None,
+    batch_size: int = 500,
+    stats: IngestStats | None = None,
+) -> IngestStats:
+    """Upsert a stream of documents in committed batches.
+
+    Collectors yield an ``Exception`` (with a message naming file and line) for an item they
+    could not read: it is recorded and the stream goes on. A crash loses at most the open batch;
+    re-running skips what was committed.
+    """
+    stats = stats or IngestStats()
+    batch: list[Document] = []
+    for item in documents:
+        if isinstance(item, Exception):
+            stats.errors.append(str(item))
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            _write_batch(store, batch, run_id, stats)
+            batch = []
+    if batch:
+        _write_batch(store, batch, run_id, stats)
+    return stats
+
+
+def _write_batch(store: Store, batch: list[Document], run_id: int | None, stats: IngestStats) -> None:
+    with store.transaction() as conn:
+        for doc in batch:
+            outcome, doc.id, copy_of = upsert_document(conn, doc, run_id)
+            stats.count(outcome)
+            stats.copies += copy_of is not None
+
+
+# -- reading -------------------------------------------------------------------------
+
+_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 query: every word quoted, prefix-matched, all required."""
+    words = _FTS_TOKEN.findall(text)
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def search_documents(
+    store: Store,
+    query: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    source_kind: str | None = None,
+    language: str | None = None,
+) -> list[sqlite3.Row]:
+    """Documents, newest first, optionally matching a full-text query."""
+    where, params = [], []
+    if query and fts_query(query):
+        where.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+        params.append(fts_query(query))
+    if source_kind:
+        where.append("d.source_kind = ?")
+        params.append(source_kind)
+    if language:
+        where.append("d.language = ?")
+        params.append(language)
+    sql = "SELECT d.* FROM documents d"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY COALESCE(d.published, d.collected) DESC, d.id DESC LIMIT ? OFFSET ?"
+    return store.query(sql, [*params, limit, offset])
+
+
+def get_document(store: Store, key: str | int) -> sqlite3.Row | None:
+    """A document by internal id (int) or by the id it was imported with (str)."""
+    if isinstance(key, int):
+        rows = store.query("SELECT * FROM documents WHERE id = ?", (key,))
+    else:
+        rows = store.query("SELECT * FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", (key,))
+    return rows[0] if rows else None
+
+
+def iter_documents(store: Store, batch: int = 1000, where: str = "1", params: Any = ()) -> Iterator[sqlite3.Row]:
+    """All documents matching ``where`` in id order, fetched in pages (constant memory)."""
+    last = 0
+    while True:
+        rows = store.query(
+            f"SELECT * FROM documents WHERE id > ? AND ({where}) ORDER BY id LIMIT ?",
+            (last, *params, batch),
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
+
+
+def document_counts(store: Store) -> list[sqlite3.Row]:
+    return store.query(
+        "SELECT source_kind, COUNT(*) AS documents, COUNT(copy_of) AS copies, "
+        "MIN(published) AS first_published, MAX(published) AS last_published "
+        "FROM documents GROUP BY source_kind ORDER BY source_kind"
+    )

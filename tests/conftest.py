@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dissentwatch.store import Store
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "dissentwatch.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    with Store(db_path) as s:
+        yield s
+
+
+@pytest.fixture
+def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Invoke the CLI against the test database: ``cli("status", "--json")``."""
+    from dissentwatch.cli import main
+
+    monkeypatch.setenv("DISSENTWATCH_DB", str(db_path))
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return invoke
