@@ -57,3 +57,19 @@ def test_full_text_search_follows_edits(store: Store) -> None:
         upsert_document(conn, Document("files", "x", "контрактники из Брянска"))
     assert search_documents(store, "Брянска")
     assert not search_documents(store, "Курска")
+
+
+def test_reanalysis_keeps_mention_ids(store: Store) -> None:
+    from dissentwatch.models import Evidence, Mention
+    from dissentwatch.store.mentions import save_analysis
+
+    with store.transaction() as conn:
+        _, doc_id, _ = upsert_document(conn, Document("files", "d", "Бойцы 255-го полка записали видео"))
+        m = Mention(doc_id, "video_appeal", start=0, end=10, extractor="t.v1",
+                    evidence=[Evidence("type", doc_id, 0, 5, "Бойцы")])
+        first = save_analysis(conn, doc_id, "h", "t.v1", [m], [])
+        again = save_analysis(conn, doc_id, "h", "t.v2", [m], [])
+        gone = save_analysis(conn, doc_id, "h", "t.v3", [], [])
+    assert first == again and gone == []
+    assert store.scalar("SELECT COUNT(*) FROM mentions") == 0
+    assert store.scalar("SELECT COUNT(*) FROM evidence") == 0

@@ -22,13 +22,15 @@ def save_analysis(
 ) -> list[int]:
     """Replace a document's mentions and aggregates with a new analysis; return the mention ids.
 
-    Mentions already merged into events are replaced too: resolve re-links them (events keep
-    their ids, and analysts' decisions live on events, never on mentions). Call in a transaction.
+    A mention found again (same document, type and start: its ``key``) keeps its id, so its
+    links to events and analysts' pins survive; mentions no longer found are deleted.
+    Call in a transaction.
     """
     now = utcnow()
-    conn.execute("DELETE FROM mentions WHERE document_id = ?", (document_id,))
+    ids = [_upsert_mention(conn, m, document_id, now, run_id) for m in mentions]
+    marks = ",".join("?" * len(ids)) or "NULL"
+    conn.execute(f"DELETE FROM mentions WHERE document_id = ? AND id NOT IN ({marks})", (document_id, *ids))
     conn.execute("DELETE FROM aggregates WHERE document_id = ?", (document_id,))
-    ids = [_insert_mention(conn, m, document_id, now, run_id) for m in mentions]
     for agg in aggregates:
         conn.execute(
             'INSERT INTO aggregates (document_id, quote, start, "end", number, counted, extractor, created, run_id) '
@@ -46,14 +48,21 @@ def save_analysis(
     return ids
 
 
-def _insert_mention(conn: sqlite3.Connection, m: Mention, document_id: int, now: str, run_id: int | None) -> int:
-    cur = conn.execute(
-        'INSERT INTO mentions (document_id, type, by_relatives, fields, confidence, extractor, start, "end", created, run_id) '
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (document_id, m.type, int(m.by_relatives), json.dumps(m.fields, ensure_ascii=False),
+def mention_key(document_id: int, m: Mention) -> str:
+    return f"{document_id}:{m.type}:{m.start}"
+
+
+def _upsert_mention(conn: sqlite3.Connection, m: Mention, document_id: int, now: str, run_id: int | None) -> int:
+    row = conn.execute(
+        'INSERT INTO mentions (key, document_id, type, by_relatives, fields, confidence, extractor, start, "end", created, run_id) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET by_relatives = excluded.by_relatives, "
+        'fields = excluded.fields, confidence = excluded.confidence, extractor = excluded.extractor, "end" = excluded."end", '
+        "created = excluded.created, run_id = excluded.run_id RETURNING id",
+        (mention_key(document_id, m), document_id, m.type, int(m.by_relatives), json.dumps(m.fields, ensure_ascii=False),
          m.confidence, m.extractor, m.start, m.end, now, run_id),
-    )
-    mention_id = int(cur.lastrowid or 0)
+    ).fetchone()
+    mention_id = int(row[0])
+    conn.execute("DELETE FROM evidence WHERE mention_id = ?", (mention_id,))
     conn.executemany(
         'INSERT INTO evidence (mention_id, field, value, document_id, start, "end", quote) VALUES (?, ?, ?, ?, ?, ?, ?)',
         [(mention_id, e.field, json.dumps(e.value, ensure_ascii=False), e.document_id, e.start, e.end, e.quote)

@@ -89,6 +89,7 @@ CREATE TABLE analysis_state (
 
 CREATE TABLE mentions (
     id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,            -- stable across re-analysis: "<document id>:<type>:<start>"
     document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     type TEXT NOT NULL,
     by_relatives INTEGER NOT NULL DEFAULT 0,
@@ -153,6 +154,7 @@ CREATE TABLE events (
     review_status TEXT NOT NULL DEFAULT 'new', -- new / confirmed / rejected / edited
     locked_fields TEXT NOT NULL DEFAULT '[]',  -- JSON: fields set by an analyst, never overwritten
     resolver TEXT,
+    merged_into TEXT,                    -- set when an analyst merged this event into another
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
     run_id INTEGER REFERENCES runs(id)
@@ -168,6 +170,7 @@ CREATE TABLE event_mentions (
     mention_id INTEGER NOT NULL REFERENCES mentions(id) ON DELETE CASCADE,
     score REAL,
     reason TEXT NOT NULL DEFAULT '{}',   -- JSON: why this mention joined this event
+    pinned INTEGER NOT NULL DEFAULT 0,   -- set by an analyst's merge/split: resolve never moves it
     PRIMARY KEY (event_id, mention_id)
 );
 CREATE INDEX event_mentions_mention ON event_mentions(mention_id);
@@ -179,6 +182,14 @@ CREATE TABLE event_relations (
     reason TEXT NOT NULL DEFAULT '{}',
     created TEXT NOT NULL,
     PRIMARY KEY (from_event, to_event, relation)
+);
+
+-- Analysts' splits: these two events must stay apart, whatever resolve scores.
+CREATE TABLE event_separations (
+    event_a TEXT NOT NULL,
+    event_b TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (event_a, event_b)
 );
 
 -- Analysts' decisions: the audit log, and what the pipeline must never undo.
