@@ -28,7 +28,7 @@ def save_analysis(
     """
     now = utcnow()
     ids = [_upsert_mention(conn, m, document_id, now, run_id) for m in mentions]
-    marks = ",".join("?" * len(ids)) or "NULL"
+    marks = ",".join("?" * len(ids))
     conn.execute(f"DELETE FROM mentions WHERE document_id = ? AND id NOT IN ({marks})", (document_id, *ids))
     conn.execute("DELETE FROM aggregates WHERE document_id = ?", (document_id,))
     for agg in aggregates:
