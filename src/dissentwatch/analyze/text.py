@@ -59,6 +59,18 @@ def lemma(word: str, lang: str | None) -> str:
     return low
 
 
+@lru_cache(maxsize=200_000)
+def lemma_set(word: str, lang: str | None) -> frozenset[str]:
+    """Every dictionary form ``word`` may have (Russian is ambiguous: «полка» → полк, полка)."""
+    low = word.lower().replace("ё", "е")
+    if lang == "ru" or (lang is None and re.search("[а-я]", low)):
+        try:
+            return frozenset(str(p.normal_form).replace("ё", "е") for p in _morph().parse(low))
+        except ImportError:
+            return frozenset({low})
+    return frozenset({lemma(word, lang)})
+
+
 def tokens(text: str, lang: str | None, start: int = 0, end: int | None = None) -> list[Token]:
     """Word tokens of ``text[start:end]`` with absolute offsets and lemmas."""
     end = len(text) if end is None else end
