@@ -5,7 +5,13 @@ from pathlib import Path
 
 from dissentwatch.models import Document, content_hash
 from dissentwatch.store import Store, migration_files
-from dissentwatch.store.documents import ADDED, UNCHANGED, UPDATED, search_documents, upsert_document
+from dissentwatch.store.documents import (
+    ADDED,
+    UNCHANGED,
+    UPDATED,
+    search_documents,
+    upsert_document,
+)
 
 
 def test_migrations_are_recorded_and_idempotent(db_path: Path) -> None:
