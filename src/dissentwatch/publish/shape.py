@@ -1,0 +1,129 @@
+"""Events in the public export shape of DESIGN.md ("Data contracts").
+
+The stored ``events.fields`` JSON holds the aggregated field values; review columns
+(``review_status``, ``confidence``), sources, evidence and relations are read live from their
+tables so that an analyst's action shows at once. Keys come out in the documented order; keys
+added later (``wounded_claimed``, ``disclaimers``, ``sort_date`` ...) follow them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from dissentwatch.store import Store
+from dissentwatch.store.events import event_mention_rows, get_event_row
+
+EXPORT_KEYS: tuple[str, ...] = (
+    "id", "type", "by_relatives", "date", "date_precision", "date_kind", "unit", "affiliation",
+    "status", "participants", "faces_covered", "spokesperson", "home_regions", "location",
+    "addressee", "grievances", "demands", "killed_claimed", "confidence", "review_status",
+    "related", "sources", "evidence",
+)
+LIST_KEYS = frozenset({"home_regions", "grievances", "demands", "related", "sources", "evidence"})
+INTERNAL_KEYS = frozenset({"sort_date"})
+
+
+def event_as_dict(store: Store, event: str | sqlite3.Row) -> dict[str, Any]:
+    """One event in the export shape, by id (merged-away ids lead to their target) or row."""
+    row = get_event_row(store, event) if isinstance(event, str) else event
+    if row is None:
+        raise KeyError(f"no event {event!r}")
+    return next(iter(events_as_dicts(store, [row])))
+
+
+def events_as_dicts(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[str, Any]]:
+    """Export shapes for many event rows, reading sources, evidence and relations in bulk."""
+    ids = [r["id"] for r in rows]
+    members = _group(event_mention_rows(store, ids), "event_id")
+    evidence = _evidence(store, ids)
+    related = _related(store, ids)
+    for row in rows:
+        yield _shape(row, members.get(row["id"], []), evidence.get(row["id"], []), related.get(row["id"], []))
+
+
+def _shape(
+    row: sqlite3.Row, members: list[sqlite3.Row], evidence: list[dict[str, Any]], related: list[dict[str, Any]]
+) -> dict[str, Any]:
+    fields: dict[str, Any] = json.loads(row["fields"] or "{}")
+    fields.update(
+        id=row["id"], type=row["type"], by_relatives=bool(row["by_relatives"]),
+        confidence=round(float(row["confidence"]), 3), review_status=row["review_status"],
+        related=related, sources=_sources(members),
+    )
+    fields["evidence"] = [e for e in evidence if _has_value(fields, e["field"])]
+    shape = {key: fields.get(key, [] if key in LIST_KEYS else None) for key in EXPORT_KEYS}
+    shape.update({k: v for k, v in fields.items() if k not in shape and k not in INTERNAL_KEYS})
+    return shape
+
+
+def _has_value(fields: dict[str, Any], field: str) -> bool:
+    """Evidence is kept for fields the event carries, and for spans about the event itself."""
+    if field not in fields:
+        return True
+    value = fields[field]
+    return value not in (None, [], {}, "")
+
+
+def _sources(members: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for m in members:
+        if m["document_id"] not in seen:
+            seen[m["document_id"]] = {
+                "document_id": m["external_id"], "url": m["url"], "outlet": m["outlet"],
+                "published": m["published"], "language": m["language"],
+            }
+    return list(seen.values())
+
+
+def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    if not event_ids:
+        return {}
+    marks = ",".join("?" * len(event_ids))
+    rows = store.query(
+        'SELECT em.event_id, ev.field, d.external_id, ev.start, ev."end", ev.quote '
+        "FROM event_mentions em JOIN evidence ev ON ev.mention_id = em.mention_id "
+        "JOIN documents d ON d.id = ev.document_id "
+        f"WHERE em.event_id IN ({marks}) ORDER BY em.event_id, ev.document_id, ev.start, ev.id",
+        list(event_ids),
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    seen: set[tuple[str, str, str, int, int]] = set()
+    for r in rows:
+        key = (r["event_id"], r["field"], r["external_id"], r["start"], r["end"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.setdefault(r["event_id"], []).append({
+            "field": r["field"], "document_id": r["external_id"], "start": r["start"], "end": r["end"],
+            "quote": r["quote"],
+        })
+    return out
+
+
+def _related(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    if not event_ids:
+        return {}
+    marks = ",".join("?" * len(event_ids))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in store.query(
+        f"SELECT from_event, to_event, relation FROM event_relations WHERE from_event IN ({marks}) "
+        f"OR to_event IN ({marks}) ORDER BY created, from_event, to_event",
+        [*event_ids, *event_ids],
+    ):
+        if r["from_event"] in event_ids:
+            out.setdefault(r["from_event"], []).append(
+                {"event_id": r["to_event"], "relation": r["relation"], "direction": "later"})
+        if r["to_event"] in event_ids:
+            out.setdefault(r["to_event"], []).append(
+                {"event_id": r["from_event"], "relation": r["relation"], "direction": "earlier"})
+    return out
+
+
+def _group(rows: Iterable[sqlite3.Row], key: str) -> dict[Any, list[sqlite3.Row]]:
+    out: dict[Any, list[sqlite3.Row]] = {}
+    for r in rows:
+        out.setdefault(r[key], []).append(r)
+    return out
