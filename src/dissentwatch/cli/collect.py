@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
 import click
@@ -32,14 +34,16 @@ def with_progress(ctx: Context, items: Iterable[Document | CollectError], what: 
             yield item
 
 
-def run_collector(ctx: Context, command: str, items: Iterable[Document | CollectError], what: str) -> IngestStats:
+def run_collector(
+    ctx: Context, command: str, items: Iterable[Document | CollectError], what: str, batch_size: int = 500
+) -> IngestStats:
     """Ingest a collector's stream as a recorded run, print a summary, exit 1 if anything failed."""
     store = ctx.store
     run_id = store.start_run("collect", command)
     stats = IngestStats()
     status = "failed"
     try:
-        ingest(store, with_progress(ctx, items, what), run_id=run_id, stats=stats)
+        ingest(store, with_progress(ctx, items, what), run_id=run_id, stats=stats, batch_size=batch_size)
         status = "ok" if not stats.errors else "partial"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -85,6 +89,72 @@ def collect_files_command(ctx: Context, paths: tuple[Path, ...], column_map: tup
     mapping = _parse_map(column_map)
     items = collect_files(paths, mapping)
     run_collector(ctx, "collect files " + " ".join(map(str, paths)), items, "files")
+
+
+def _parse_offset(value: str | None) -> timezone:
+    """``+03:00`` / ``-0500`` / ``UTC`` → a fixed-offset time zone."""
+    if not value or value.upper() in {"UTC", "Z"}:
+        return UTC
+    match = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})?", value.strip())
+    if not match:
+        raise click.BadParameter(f"{value!r}: expected an offset like +03:00", param_hint="--local-offset")
+    minutes = int(match.group(2)) * 60 + int(match.group(3) or 0)
+    return timezone(timedelta(minutes=-minutes if match.group(1) == "-" else minutes))
+
+
+@collect.command("telegram-export")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--channel-username", metavar="NAME",
+              help="The channel's public username (without @): gives ids NAME/<message id> and t.me permalinks.")
+@click.option("--local-offset", metavar="+HH:MM", default="UTC", show_default=True,
+              help="UTC offset of the exporting machine, used only for messages without date_unixtime.")
+@click.option("--batch-size", type=int, default=2000, show_default=True, help="Messages per committed batch.")
+@pass_context
+def collect_telegram_export_command(
+    ctx: Context, path: Path, channel_username: str | None, local_offset: str, batch_size: int
+) -> None:
+    """Import a Telegram Desktop export: PATH is result.json or the export folder.
+
+    Streams the file (constant memory, any size). Service messages are skipped; a message with
+    no text is kept only when it has media. Re-importing updates edited messages and keeps their
+    previous text in the history.
+    """
+    from dissentwatch.collect.telegram_export import ImportCounts, collect_telegram_export
+
+    tz = _parse_offset(local_offset)
+    username = channel_username or _remembered_username(ctx, path)
+    counts = ImportCounts()
+    items = collect_telegram_export(path, username, tz, counts)
+    try:
+        run_collector(ctx, f"collect telegram-export {path}", items, "messages", batch_size)
+    finally:
+        click.echo(f"{counts.messages} messages read, {counts.service} service and "
+                   f"{counts.empty} empty messages skipped", err=True)
+        if username and channel_username:
+            _remember_username(ctx, path, channel_username.lstrip("@"))
+
+
+def _export_chat_id(path: Path) -> str | None:
+    from dissentwatch.collect.telegram_export import export_file, read_chat_header
+
+    try:
+        _, chat = read_chat_header(export_file(path))
+    except CollectError:
+        return None
+    return str(chat.id) if chat.id is not None else None
+
+
+def _remembered_username(ctx: Context, path: Path) -> str | None:
+    """The username given for this export's channel id in an earlier run (keeps ids stable)."""
+    chat_id = _export_chat_id(path)
+    value = ctx.store.get_state(f"telegram_export:{chat_id}").get("username") if chat_id else None
+    return str(value) if value else None
+
+
+def _remember_username(ctx: Context, path: Path, username: str) -> None:
+    chat_id = _export_chat_id(path)
+    if chat_id:
+        ctx.store.set_state(f"telegram_export:{chat_id}", {"username": username})
 
 
 def register(group: click.Group) -> None:

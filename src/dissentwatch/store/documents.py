@@ -101,7 +101,7 @@ def upsert_document(
     if doc.language is None and doc.text:
         doc.language, doc.language_score = detect_language(doc.text)
     params = _row_params(doc, digest, run_id, now)
-    params["copy_of"] = _first_with_hash(conn, digest)
+    params["copy_of"] = _first_with_hash(conn, digest) if doc.text.strip() else None
     if doc.parent_external_id:
         params["parent_id"] = conn.execute(
             "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1",
