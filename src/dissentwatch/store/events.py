@@ -155,7 +155,8 @@ def event_mention_rows(store: Store, event_ids: Sequence[str]) -> list[sqlite3.R
     marks = ",".join("?" * len(event_ids))
     return store.query(
         "SELECT em.event_id, em.score, em.reason, em.pinned, m.id AS mention_id, m.type AS mention_type, "
-        "m.fields AS mention_fields, m.confidence AS mention_confidence, d.id AS document_id, "
+        "m.fields AS mention_fields, m.confidence AS mention_confidence, m.by_relatives AS mention_by_relatives, "
+        "d.id AS document_id, d.copy_of, "
         "d.external_id, d.url, d.outlet, d.published, d.language, d.title "
         "FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
         "JOIN documents d ON d.id = m.document_id "
@@ -176,6 +177,8 @@ def query_events(
     language: str | None = None,
     outlet: str | None = None,
     q: str | None = None,
+    include_rejected: bool = True,
+    date_field: str = "event",
     sort: str = "date",
     desc: bool = True,
     limit: int | None = 50,
@@ -188,8 +191,9 @@ def query_events(
     a name; ``unit`` a number ("255", 255, "255th regiment") or text. ``q`` searches evidence
     quotes and the text of the events' documents. Events an analyst merged away are left out.
     """
-    where, params = _filters(store, type=type, since=since, until=until, region=region, unit=unit,
-                             review_status=review_status, language=language, outlet=outlet, q=q)
+    where, params = event_filters(type=type, since=since, until=until, region=region, unit=unit,
+                                  review_status=review_status, language=language, outlet=outlet, q=q,
+                                  include_rejected=include_rejected, date_field=date_field)
     sql_where = " AND ".join(where)
     total = int(store.scalar(f"SELECT COUNT(*) FROM events e WHERE {sql_where}", params) or 0)
     order = SORTS.get(sort)
@@ -204,8 +208,13 @@ def query_events(
     return store.query(sql, page), total
 
 
-def _filters(store: Store, **f: Any) -> tuple[list[str], list[Any]]:
+def event_filters(**f: Any) -> tuple[list[str], list[Any]]:
+    """SQL conditions over ``events e`` (and their parameters) for the filters of ``query_events``;
+    ``include_rejected=False`` leaves rejected events out, ``date_field="published"`` filters
+    on the first publication instead of the event date."""
     where: list[str] = ["e.merged_into IS NULL"]
+    if f.get("include_rejected") is False:
+        where.append("e.review_status != 'rejected'")
     params: list[Any] = []
 
     def add(clause: str, *values: Any) -> None:
@@ -213,10 +222,13 @@ def _filters(store: Store, **f: Any) -> tuple[list[str], list[Any]]:
         params.extend(values)
 
     for column in ("type", "review_status"):
-        values = [f[column]] if isinstance(f[column], str) else list(f[column] or [])
+        values = [f.get(column)] if isinstance(f.get(column), str) else list(f.get(column) or [])
         if values:
             add(f"e.{column} IN ({','.join('?' * len(values))})", *values)
     date_expr = "COALESCE(e.sort_date, substr(e.first_published, 1, 10))"
+    if f.get("date_field") == "published":
+        date_expr = "substr(e.first_published, 1, 10)"
+    f = {k: f.get(k) for k in ("since", "until", "region", "unit", "language", "outlet", "q")}
     if f["since"]:
         add(f"{date_expr} >= ?", f["since"])
     if f["until"]:

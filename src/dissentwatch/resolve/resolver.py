@@ -1,0 +1,222 @@
+"""``resolve_mentions``: turn mentions into events, incrementally, never undoing an analyst.
+
+A run files the mentions already linked to events under those events, then places every
+mention not yet linked (new documents, re-analysed ones) oldest first: it joins an event or
+founds one. Touched events are re-aggregated and relations recomputed.
+
+What analysts decided stays: pinned links never move, events merged away (``merged_into``)
+receive nothing, separated events are never merged (resolve never merges two events), and
+fields in ``locked_fields`` keep their values. ``rebuild=True`` releases the mentions of
+untouched events (review status ``new``, no pins, no separation) and clusters them again;
+event ids come back the same because they derive from the founding mention's stable key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from dissentwatch.resolve.aggregate import aggregate_event
+from dissentwatch.resolve.cluster import Assignment, Clusterer, EventProfile
+from dissentwatch.resolve.features import MentionFeatures, iter_features, settings
+from dissentwatch.resolve.relations import EventFacts, link_events
+from dissentwatch.store import Store
+from dissentwatch.store.events import event_mention_rows, link_mentions, upsert_event
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+
+
+@dataclass
+class ResolveStats:
+    mentions_seen: int = 0
+    mentions_placed: int = 0
+    events_founded: int = 0
+    events_joined: int = 0
+    events_updated: int = 0
+    events_deleted: int = 0
+    relations: int = 0
+    released: int = 0
+    similarity_calls: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["errors"] = len(self.errors)
+        return out
+
+
+def resolver_name(similarity: bool) -> str:
+    return f"{settings()['version']}+{'e5' if similarity else 'fields'}"
+
+
+def resolve_mentions(
+    store: Store, *, rebuild: bool = False, similarity: Callable[..., float | None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ResolveStats:
+    """Place unlinked mentions into events; re-aggregate what changed; recompute relations."""
+    stats = ResolveStats()
+    run_id = store.start_run("resolve", "resolve --rebuild" if rebuild else "resolve",
+                             {"resolver": resolver_name(similarity is not None)})
+    try:
+        if rebuild:
+            stats.released = release_mentions(store)
+        clusterer = Clusterer(similarity)
+        stats.mentions_seen = _load_existing(store, clusterer, keep_text=similarity is not None)
+        touched = _place_new(store, clusterer, stats, run_id, progress)
+        touched |= _changed_events(store)
+        stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None))
+        stats.events_deleted = delete_empty_events(store)
+        with store.transaction() as conn:
+            stats.relations = link_events(conn, _event_facts(store, clusterer))
+        stats.similarity_calls = int(getattr(similarity, "calls", 0))
+    except BaseException:
+        store.finish_run(run_id, "failed", stats.as_dict())
+        raise
+    store.finish_run(run_id, "ok", stats.as_dict())
+    return stats
+
+
+def release_mentions(store: Store) -> int:
+    """For a rebuild: unlink the mentions of events no analyst has touched."""
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "DELETE FROM event_mentions WHERE pinned = 0 AND event_id IN (SELECT e.id FROM events e "
+            "WHERE e.review_status = 'new' AND e.merged_into IS NULL AND e.locked_fields = '[]' "
+            "AND NOT EXISTS (SELECT 1 FROM event_mentions p WHERE p.event_id = e.id AND p.pinned = 1) "
+            "AND NOT EXISTS (SELECT 1 FROM event_separations s WHERE s.event_a = e.id OR s.event_b = e.id))"
+        )
+        return cur.rowcount
+
+
+def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool) -> int:
+    targets = _merge_targets(store)
+    links = {r[0]: r[1] for r in store.query("SELECT mention_id, event_id FROM event_mentions ORDER BY pinned")}
+    count = 0
+    for m in iter_features(store, "m.id IN (SELECT mention_id FROM event_mentions)", keep_text=keep_text):
+        event_id = links[m.id]
+        target = targets.get(event_id, event_id)
+        clusterer.add_existing(target, m, is_open=target not in targets)
+        count += 1
+    clusterer.redirect.update(targets)
+    return count
+
+
+def _merge_targets(store: Store) -> dict[str, str]:
+    """Where each merged-away event went (following chains of merges)."""
+    merged = {r[0]: r[1] for r in store.query("SELECT id, merged_into FROM events WHERE merged_into IS NOT NULL")}
+    out = {}
+    for source in merged:
+        target, hops = merged[source], 0
+        while target in merged and hops < 50:
+            target, hops = merged[target], hops + 1
+        out[source] = target
+    return out
+
+
+def _new_mention_ids(store: Store) -> list[int]:
+    return [r[0] for r in store.query(
+        "SELECT m.id FROM mentions m JOIN documents d ON d.id = m.document_id "
+        "WHERE m.id NOT IN (SELECT mention_id FROM event_mentions) "
+        "ORDER BY COALESCE(substr(d.published, 1, 10), '9999'), m.id")]
+
+
+def _features_in_order(store: Store, ids: Sequence[int], keep_text: bool) -> Iterator[MentionFeatures]:
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        found = {m.id: m for m in iter_features(
+            store, f"m.id IN ({','.join('?' * len(chunk))})", tuple(chunk), keep_text=keep_text)}
+        yield from (found[i] for i in chunk if i in found)
+
+
+def _place_new(
+    store: Store, clusterer: Clusterer, stats: ResolveStats, run_id: int,
+    progress: Callable[[int], None] | None,
+) -> set[str]:
+    touched: set[str] = set()
+    batch: list[tuple[Assignment, MentionFeatures]] = []
+    ids = _new_mention_ids(store)
+    for m in _features_in_order(store, ids, keep_text=clusterer.similarity is not None):
+        assignment = clusterer.assign(m)
+        batch.append((assignment, m))
+        touched.add(assignment.event_id)
+        stats.mentions_placed += 1
+        stats.events_founded += assignment.founded
+        stats.events_joined += not assignment.founded
+        if len(batch) >= BATCH:
+            _write_links(store, batch, run_id)
+            batch = []
+            if progress:
+                progress(BATCH)
+    _write_links(store, batch, run_id)
+    if progress and batch:
+        progress(len(batch))
+    return touched
+
+
+def _write_links(store: Store, batch: list[tuple[Assignment, MentionFeatures]], run_id: int) -> None:
+    if not batch:
+        return
+    with store.transaction() as conn:
+        for assignment, m in batch:
+            if assignment.founded:
+                conn.execute(
+                    "INSERT OR IGNORE INTO events (id, type, created, updated, run_id) VALUES (?, ?, ?, ?, ?)",
+                    (assignment.event_id, m.type, "", "", run_id),
+                )
+            link_mentions(conn, assignment.event_id, [(assignment.mention_id, assignment.score, assignment.reason)])
+
+
+def _changed_events(store: Store) -> set[str]:
+    """Events whose mentions were re-analysed since the event was last written."""
+    return {r[0] for r in store.query(
+        "SELECT DISTINCT em.event_id FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
+        "JOIN events e ON e.id = em.event_id WHERE m.created > e.updated")}
+
+
+def refresh_events(store: Store, event_ids: Sequence[str], run_id: int | None = None, resolver: str = "") -> int:
+    """Re-aggregate the given events from their mentions (locked fields kept)."""
+    done = 0
+    for start in range(0, len(event_ids), 500):
+        chunk = list(event_ids[start : start + 500])
+        members: dict[str, list[dict[str, Any]]] = {}
+        for row in event_mention_rows(store, chunk):
+            members.setdefault(row["event_id"], []).append(dict(row))
+        marks = ",".join("?" * len(chunk))
+        rows = {r["id"]: r for r in store.query(f"SELECT id, fields, locked_fields FROM events WHERE id IN ({marks})", chunk)}
+        with store.transaction() as conn:
+            for event_id in chunk:
+                if event_id in members and event_id in rows:
+                    existing = json.loads(rows[event_id]["fields"] or "{}")
+                    shape = aggregate_event(members[event_id], existing, json.loads(rows[event_id]["locked_fields"]))
+                    upsert_event(conn, event_id, shape, resolver=resolver, run_id=run_id)
+                    conn.execute("UPDATE events SET created = updated WHERE id = ? AND created = ''", (event_id,))
+                    done += 1
+    return done
+
+
+def delete_empty_events(store: Store) -> int:
+    """Drop events left without mentions, unless an analyst reviewed, merged or separated them."""
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "DELETE FROM events WHERE review_status = 'new' AND merged_into IS NULL AND locked_fields = '[]' "
+            "AND id NOT IN (SELECT event_id FROM event_mentions) "
+            "AND id NOT IN (SELECT merged_into FROM events WHERE merged_into IS NOT NULL) "
+            "AND id NOT IN (SELECT event_a FROM event_separations UNION SELECT event_b FROM event_separations)"
+        )
+        return cur.rowcount
+
+
+def _event_facts(store: Store, clusterer: Clusterer) -> Iterator[EventFacts]:
+    for row in store.query(
+        "SELECT id, type, unit_canonical_id, unit_number, unit_kind, sort_date FROM events "
+        "WHERE merged_into IS NULL AND review_status != 'rejected'"
+    ):
+        unit = row["unit_canonical_id"] or (
+            f"{row['unit_number']}/{row['unit_kind'] or ''}" if row["unit_number"] else None)
+        profile: EventProfile | None = clusterer.events.get(row["id"])
+        yield EventFacts(row["id"], row["type"], unit, row["sort_date"],
+                         denial=bool(profile and profile.denial), verdict=bool(profile and profile.verdict))

@@ -1,0 +1,47 @@
+"""Small helpers for resolve/publish tests: documents and mentions written through the store API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dissentwatch.models import Document, Evidence, Mention
+from dissentwatch.store import Store
+from dissentwatch.store.documents import ingest
+from dissentwatch.store.mentions import save_analysis
+
+
+def add_document(store: Store, external_id: str, text: str, *, published: str | None = None,
+                 language: str = "ru", outlet: str | None = None, source_kind: str = "files",
+                 forwarded_from: str | None = None, url: str | None = None) -> int:
+    doc = Document(source_kind, external_id, text, url=url or f"https://example.org/{external_id}",
+                   outlet=outlet or f"outlet-{external_id}", published=published, language=language,
+                   forwarded_from=forwarded_from)
+    ingest(store, [doc])
+    return int(store.scalar("SELECT id FROM documents WHERE source_kind = ? AND external_id = ?",
+                            (source_kind, external_id)))
+
+
+def mention(store: Store, document_id: int, type: str, anchor: str, *, fields: dict[str, Any] | None = None,
+            confidence: float = 0.7, evidence: dict[str, str] | None = None) -> Mention:
+    """A mention whose span is ``anchor`` in the document's text; ``evidence`` maps a field to a
+    quote of the text (the type's evidence is the anchor)."""
+    text = str(store.scalar("SELECT text FROM documents WHERE id = ?", (document_id,)))
+    start = text.index(anchor)
+    spans = [Evidence("type", document_id, start, start + len(anchor), anchor, type)]
+    for field, quote in (evidence or {}).items():
+        at = text.index(quote)
+        spans.append(Evidence(field, document_id, at, at + len(quote), quote, (fields or {}).get(field)))
+    return Mention(document_id, type, fields=dict(fields or {}), evidence=spans, confidence=confidence,
+                   extractor="test.v1", start=start, end=start + len(anchor))
+
+
+def save(store: Store, document_id: int, *mentions: Mention) -> list[int]:
+    content_hash = str(store.scalar("SELECT content_hash FROM documents WHERE id = ?", (document_id,)))
+    with store.transaction() as conn:
+        return save_analysis(conn, document_id, content_hash, "test.v1", list(mentions), [])
+
+
+def events_of(store: Store, external_id: str) -> set[str]:
+    return {r[0] for r in store.query(
+        "SELECT em.event_id FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
+        "JOIN documents d ON d.id = m.document_id WHERE d.external_id = ?", (external_id,))}

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import json
+
+from dissentwatch.resolve.resolver import resolve_mentions
+from dissentwatch.store import Store
+from eventfactory import add_document, events_of, mention, save
+
+UNIT_255 = {"name": "255-го полка", "number": "255", "kind": "regiment"}
+
+RU = ("Бойцы 255-го полка записали видеообращение к президенту 6 марта. "
+      "Они говорят, что их бросают в атаку без поддержки артиллерии.")
+EN = ("Soldiers of the 255th regiment published a video plea on March 6, asking the president "
+      "to stop sending them into assaults without artillery cover.")
+FR = ("Des soldats du 255e régiment ont diffusé le 6 mars une vidéo adressée au président. "
+      "Ils disent être envoyés à l'assaut sans appui d'artillerie.")
+
+
+def _three_languages(store: Store) -> None:
+    for ext, text, lang, anchor, published in (
+        ("tg/1", RU, "ru", "записали видеообращение", "2023-03-06T18:00:00Z"),
+        ("en/1", EN, "en", "published a video plea", "2023-03-07T09:00:00Z"),
+        ("fr/1", FR, "fr", "ont diffusé le 6 mars une vidéo", "2023-03-08T10:00:00Z"),
+    ):
+        doc = add_document(store, ext, text, published=published, language=lang)
+        date = "--03-06" if lang != "ru" else "2023-03-06"
+        save(store, doc, mention(store, doc, "video_appeal", anchor,
+                                 fields={"unit": dict(UNIT_255, name=anchor), "date": date,
+                                         "addressee": "head_of_state"}))
+
+
+def test_reports_in_three_languages_become_one_event(store: Store) -> None:
+    _three_languages(store)
+    stats = resolve_mentions(store)
+    assert stats.events_founded == 1 and stats.events_joined == 2
+    (event_id,) = events_of(store, "tg/1")
+    assert events_of(store, "en/1") == events_of(store, "fr/1") == {event_id}
+    row = store.query("SELECT * FROM events WHERE id = ?", (event_id,))[0]
+    assert row["unit_number"] == "255" and row["sources_count"] == 3
+    assert row["unit_canonical_id"] == "ru-mod-255-mr-rgt"
+    assert json.loads(row["languages"]) == ["en", "fr", "ru"]
+    assert row["date"] == "2023-03-06" and row["sort_date"] == "2023-03-06"
+    reasons = [json.loads(r[0]) for r in store.query("SELECT reason FROM event_mentions WHERE event_id = ?", (event_id,))]
+    assert sum(bool(r.get("founder")) for r in reasons) == 1
+    joined = [r for r in reasons if not r.get("founder")]
+    assert all(r["signals"]["unit"] > 0 and r["signals"]["date"] > 0 for r in joined)
+
+
+def test_different_units_on_the_same_day_stay_apart(store: Store) -> None:
+    a = add_document(store, "a", "Видео 255-го полка вышло 6 марта.", published="2023-03-06T10:00:00Z")
+    b = add_document(store, "b", "Видео 155-й бригады вышло 6 марта.", published="2023-03-06T11:00:00Z")
+    save(store, a, mention(store, a, "video_appeal", "Видео 255-го полка", fields={"unit": UNIT_255, "date": "2023-03-06"}))
+    save(store, b, mention(store, b, "video_appeal", "Видео 155-й бригады",
+                           fields={"unit": {"name": "155-й бригады", "number": "155", "kind": "brigade"},
+                                   "date": "2023-03-06"}))
+    resolve_mentions(store)
+    assert events_of(store, "a") != events_of(store, "b")
+
+
+def test_copies_and_forwards_join_the_original(store: Store) -> None:
+    text = "Мобилизованные записали обращение: «нас отправили штурмовать без техники и связи»."
+    original = add_document(store, "chan/10", text, published="2023-04-01T08:00:00Z", source_kind="telegram")
+    copy = add_document(store, "other/77", "**" + text + "**", published="2023-04-01T09:00:00Z",
+                        source_kind="telegram")
+    forward = add_document(store, "third/5", "Переслано. " + text, published="2023-04-02T09:00:00Z",
+                           source_kind="telegram", forwarded_from="chan/10")
+    assert store.scalar("SELECT copy_of FROM documents WHERE id = ?", (copy,)) == original
+    for doc in (original, copy, forward):
+        save(store, doc, mention(store, doc, "video_appeal", "записали обращение"))
+    resolve_mentions(store)
+    assert events_of(store, "chan/10") == events_of(store, "other/77") == events_of(store, "third/5")
+    reasons = [json.loads(r[0]) for r in store.query("SELECT reason FROM event_mentions")]
+    assert any(r.get("signals", {}).get("copy") for r in reasons)
+
+
+def test_unrelated_reports_without_fields_are_not_merged(store: Store) -> None:
+    a = add_document(store, "x1", "Солдаты отказались идти в бой под Угледаром.", published="2023-02-01T00:00:00Z")
+    b = add_document(store, "x2", "Другая группа отказалась выполнять приказ в Запорожье.", published="2023-02-02T00:00:00Z")
+    save(store, a, mention(store, a, "refusal", "отказались идти в бой"))
+    save(store, b, mention(store, b, "refusal", "отказалась выполнять приказ"))
+    resolve_mentions(store)
+    assert events_of(store, "x1") != events_of(store, "x2")
+
+
+def test_second_video_denying_the_first_is_its_own_event_and_linked(store: Store) -> None:
+    first = add_document(store, "v1", "Бойцы 255-го полка записали видео с жалобами 6 марта.",
+                         published="2023-03-06T12:00:00Z")
+    second = add_document(store, "v2", "Бойцы 255-го полка записали новое видео и опровергли прежнее обращение 20 марта.",
+                          published="2023-03-20T12:00:00Z")
+    save(store, first, mention(store, first, "video_appeal", "записали видео с жалобами",
+                               fields={"unit": UNIT_255, "date": "2023-03-06"}))
+    save(store, second, mention(store, second, "video_appeal", "записали новое видео и опровергли прежнее обращение",
+                                fields={"unit": UNIT_255, "date": "2023-03-20"}))
+    stats = resolve_mentions(store)
+    (a,), (b,) = events_of(store, "v1"), events_of(store, "v2")
+    assert a != b
+    rel = store.query("SELECT from_event, to_event, relation FROM event_relations")
+    assert [(r[0], r[1], r[2]) for r in rel] == [(a, b, "denial")]
+    assert stats.relations == 1
+
+
+def test_prosecution_after_a_refusal_by_the_same_unit_is_linked(store: Store) -> None:
+    a = add_document(store, "r1", "Военные 155-й бригады отказались наступать в ноябре.", published="2022-11-05T00:00:00Z")
+    b = add_document(store, "r2", "На военных 155-й бригады возбудили уголовное дело.", published="2023-01-15T00:00:00Z")
+    unit = {"name": "155-й бригады", "number": "155", "kind": "brigade"}
+    save(store, a, mention(store, a, "refusal", "отказались наступать", fields={"unit": unit}))
+    save(store, b, mention(store, b, "prosecution", "возбудили уголовное дело", fields={"unit": unit}))
+    resolve_mentions(store)
+    rel = store.query("SELECT relation FROM event_relations")
+    assert [r[0] for r in rel] == ["prosecution_of"]
+
+
+def test_new_documents_join_existing_events_and_ids_are_stable(store: Store) -> None:
+    _three_languages(store)
+    resolve_mentions(store)
+    (event_id,) = events_of(store, "tg/1")
+    created = store.scalar("SELECT created FROM events WHERE id = ?", (event_id,))
+    late = add_document(store, "uk/1", "Військові 255-го полку 6 березня записали звернення до президента.",
+                        published="2023-03-09T00:00:00Z", language="uk")
+    save(store, late, mention(store, late, "video_appeal", "записали звернення",
+                              fields={"unit": {"name": "255-го полку", "number": "255", "kind": "regiment"},
+                                      "date": "--03-06"}))
+    stats = resolve_mentions(store)
+    assert stats.mentions_placed == 1 and stats.events_founded == 0
+    assert events_of(store, "uk/1") == {event_id}
+    assert store.scalar("SELECT sources_count FROM events WHERE id = ?", (event_id,)) == 4
+    assert store.scalar("SELECT created FROM events WHERE id = ?", (event_id,)) == created
+    again = resolve_mentions(store)
+    assert again.mentions_placed == 0 and store.scalar("SELECT COUNT(*) FROM events") == 1
+    resolve_mentions(store, rebuild=True)
+    assert events_of(store, "uk/1") == events_of(store, "tg/1") == {event_id}
+
+
+def test_rebuild_gives_back_the_same_ids_in_a_fresh_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ids = []
+    for name in ("one.db", "two.db"):
+        with Store(tmp_path / name) as store:
+            _three_languages(store)
+            resolve_mentions(store)
+            ids.append(store.scalar("SELECT id FROM events"))
+    assert ids[0] == ids[1] and ids[0].startswith("ev-")
+
+
+def test_stale_mentions_leave_and_empty_events_go(store: Store) -> None:
+    doc = add_document(store, "s1", "Бойцы 255-го полка записали обращение.", published="2023-03-06T00:00:00Z")
+    save(store, doc, mention(store, doc, "video_appeal", "записали обращение", fields={"unit": UNIT_255}))
+    resolve_mentions(store)
+    assert store.scalar("SELECT COUNT(*) FROM events") == 1
+    save(store, doc)  # re-analysis found nothing
+    stats = resolve_mentions(store)
+    assert stats.events_deleted == 1 and store.scalar("SELECT COUNT(*) FROM events") == 0
+
+
+def test_reanalysed_mention_updates_its_event(store: Store) -> None:
+    doc = add_document(store, "u1", "Бойцы 255-го полка записали обращение 6 марта.", published="2023-03-06T00:00:00Z")
+    save(store, doc, mention(store, doc, "video_appeal", "записали обращение", fields={"unit": UNIT_255}))
+    resolve_mentions(store)
+    store.conn.execute("UPDATE events SET updated = '2000-01-01T00:00:00Z'")
+    save(store, doc, mention(store, doc, "video_appeal", "записали обращение",
+                             fields={"unit": UNIT_255, "date": "2023-03-06", "grievances": ["frontal_assaults"]}))
+    resolve_mentions(store)
+    row = store.query("SELECT date, grievances FROM events")[0]
+    assert row["date"] == "2023-03-06" and json.loads(row["grievances"]) == ["frontal_assaults"]
