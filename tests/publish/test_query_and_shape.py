@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from dissentwatch.publish.shape import EXPORT_KEYS, event_as_dict
+from dissentwatch.store import Store
+from dissentwatch.store.events import query_events
+
+
+def _ids(rows) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r["id"] for r in rows]
+
+
+def test_query_filters(events_store: Store) -> None:
+    store = events_store
+    rows, total = query_events(store)
+    assert total == 4 and len(rows) == 4
+    assert query_events(store, type="refusal")[1] == 1
+    assert query_events(store, type=["refusal", "video_appeal"], review_status="new")[1] == 3
+    assert query_events(store, since="2023-02-01", until="2023-03-31")[1] == 2
+    assert query_events(store, since="2023-03", until="2023-03")[1] == 1
+    assert query_events(store, region="RU-KGD")[1] == 1
+    assert query_events(store, region="ru-mos")[1] == 1
+    assert query_events(store, region="Murmansk")[1] == 1
+    assert query_events(store, unit="5")[1] == 1
+    assert query_events(store, unit="5-й бригады")[1] == 1
+    assert query_events(store, unit="5th regiment")[1] == 0
+    assert query_events(store, language="en")[1] == 1
+    assert query_events(store, outlet="Канал А")[1] == 2
+    assert query_events(store, q="Подмосковья")[1] == 1
+    assert query_events(store, q="refusé")[1] == 1
+    assert query_events(store, include_rejected=False)[1] == 3
+
+
+def test_sorting_and_paging(events_store: Store) -> None:
+    newest, total = query_events(events_store, sort="date", desc=True, limit=2)
+    oldest, _ = query_events(events_store, sort="date", desc=False, limit=2)
+    assert total == 4 and len(newest) == 2
+    assert newest[0]["type"] == "refusal" and oldest[0]["date"] == "2022-10-03"
+    page2, _ = query_events(events_store, sort="date", desc=True, limit=2, offset=2)
+    assert not set(_ids(newest)) & set(_ids(page2))
+    by_sources, _ = query_events(events_store, sort="sources")
+    assert by_sources[0]["sources_count"] == 2
+    with pytest.raises(ValueError, match="unknown sort"):
+        query_events(events_store, sort="nope")
+
+
+def test_event_as_dict_has_the_export_shape_and_true_evidence(events_store: Store) -> None:
+    store = events_store
+    (row,), _ = query_events(store, unit="5")
+    event = event_as_dict(store, row["id"])
+    assert tuple(event)[: len(EXPORT_KEYS)] == EXPORT_KEYS
+    assert event["type"] == "video_appeal" and event["date"] == "2023-03-06" and event["date_precision"] == "day"
+    assert event["unit"]["number"] == "5" and event["participants"] == [20, 30]
+    assert [r["iso"] for r in event["home_regions"]] == ["RU-KGD", "RU-MUR"]
+    assert {s["document_id"] for s in event["sources"]} == {"tg/100", "en/7"}
+    assert event["review_status"] == "new" and 0 < event["confidence"] <= 0.99
+    fields = {e["field"] for e in event["evidence"]}
+    assert {"type", "unit", "addressee"} <= fields
+    for ev in event["evidence"]:
+        text = store.scalar("SELECT text FROM documents WHERE external_id = ?", (ev["document_id"],))
+        assert text[ev["start"] : ev["end"]] == ev["quote"]
+    assert "sort_date" not in event
+
+
+def test_event_as_dict_follows_merges_and_reports_missing(events_store: Store) -> None:
+    store = events_store
+    (a,), _ = query_events(store, unit="5")
+    (b,), _ = query_events(store, type="refusal")
+    store.conn.execute("UPDATE events SET merged_into = ? WHERE id = ?", (a["id"], b["id"]))
+    assert event_as_dict(store, b["id"])["id"] == a["id"]
+    assert query_events(store)[1] == 3
+    with pytest.raises(KeyError):
+        event_as_dict(store, "ev-missing")
