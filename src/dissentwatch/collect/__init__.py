@@ -7,11 +7,18 @@ and what is wrong) for an item it could not read, so one bad item never stops a 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from dissentwatch.language import detect_language
+
 log = logging.getLogger(__name__)
+
+LANGUAGE_PREFIX = 300
+_OTHER_CYRILLIC = re.compile(r"[іїєґўјљњђћџѓќѕәғқңөұүһӣӯҳҷҗІЇЄҐЎЈЉЊЂЋЏЃЌЅӘҒҚҢӨҰҮҺӢӮҲҶҖ]")
+_NOT_LATIN_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 
 
 class CollectError(Exception):
@@ -39,3 +46,23 @@ def decode_bytes(data: bytes, where: str) -> str:
 def read_text_file(path: Path) -> str:
     """A whole text file, decoded by :func:`decode_bytes`."""
     return decode_bytes(path.read_bytes(), str(path))
+
+
+def document_language(text: str) -> tuple[str | None, float | None]:
+    """Language of a collected text, judged on its first 300 characters (cheap enough for bulk imports).
+
+    Plainly Russian text (Cyrillic letters, at least three of ы/э, none of the letters only other
+    Cyrillic alphabets use, under 10% Latin letters) is "ru" without running the model; anything
+    else goes to the fastText detector.
+    """
+    sample = text[:LANGUAGE_PREFIX]
+    if not sample.strip():
+        return None, None
+    russian_only = sample.count("ы") + sample.count("э") + sample.count("Ы") + sample.count("Э")
+    if russian_only >= 3 and not _OTHER_CYRILLIC.search(sample):
+        ascii_part = sample.encode("ascii", "ignore")
+        latin = len(ascii_part.translate(None, _NOT_LATIN_LETTERS))
+        if latin * 10 < len(sample) - len(ascii_part):
+            return "ru", 0.95
+    language, score = detect_language(sample)
+    return language, (score if language else None)

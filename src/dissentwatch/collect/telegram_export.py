@@ -25,14 +25,12 @@ from typing import IO, Any
 
 import ijson
 
-from dissentwatch.collect import CollectError
-from dissentwatch.language import detect_language
+from dissentwatch.collect import CollectError, document_language
 from dissentwatch.models import Document
 
 log = logging.getLogger(__name__)
 
 SOURCE_KIND = "telegram_export"
-LANGUAGE_PREFIX = 300
 _CHANNEL_PREFIX = "messages.item"
 _FULL_PREFIX = "chats.list.item.messages.item"
 _TME_POST = re.compile(r"(?:https?://)?t\.me/(?:s/)?([A-Za-z][A-Za-z0-9_]{3,31})/(\d+)")
@@ -272,7 +270,7 @@ def message_document(message: dict[str, Any], chat: Chat, local_tz: timezone = U
         if links:
             raw["links"] = links
     reply = message.get("reply_to_message_id")
-    language, score = detect_language(text[:LANGUAGE_PREFIX]) if text.strip() else (None, 0.0)
+    language, score = document_language(text)
     return Document(
         SOURCE_KIND,
         external_id=f"{key}/{ident}",
@@ -285,7 +283,7 @@ def message_document(message: dict[str, Any], chat: Chat, local_tz: timezone = U
         forwarded_from=_opt(message.get("forwarded_from")),
         reply_to=f"{key}/{reply}" if reply is not None else None,
         language=language,
-        language_score=score if language else None,
+        language_score=score,
         media=media,
         raw=raw,
     )
@@ -307,7 +305,8 @@ def derive_username(path: Path, shape: str, chat: Chat, sample: int = 2000) -> s
             if index >= sample:
                 break
             _, entities = flatten_text(message.get("text"))
-            own = message.get("id") if isinstance(message.get("id"), int) else 0
+            ident = message.get("id")
+            own = ident if isinstance(ident, int) else 0
             names = {m.group(1) for link in links_of(entities) for m in _TME_POST.finditer(link)
                      if int(m.group(2)) <= own + 10}
             votes.update(names)
@@ -361,8 +360,10 @@ def _documents(source: Path, shape: str, chat: Chat, local_tz: timezone, counts:
                 yield CollectError(f"{source}: message {message.get('id')!r}: unreadable: {exc}")
                 continue
             if doc is None:
-                counts.service += message.get("type", "message") != "message"
-                counts.empty += message.get("type", "message") == "message"
+                if message.get("type", "message") == "message":
+                    counts.empty += 1
+                else:
+                    counts.service += 1
                 continue
             yield doc
     except CollectError as exc:

@@ -164,11 +164,33 @@ def ingest(
 
 
 def _write_batch(store: Store, batch: list[Document], run_id: int | None, stats: IngestStats) -> None:
+    """One transaction; new rows enter the full-text index together at the end (migration 0002)."""
     with store.transaction() as conn:
+        conn.execute("INSERT OR IGNORE INTO fts_deferred (flag) VALUES (1)")
+        indexed = _max_id(conn)
+        seen: set[str] = set()
         for doc in batch:
+            if doc.external_id in seen:  # updating a row not yet indexed would corrupt the index
+                indexed = _index_new_rows(conn, indexed)
+            seen.add(doc.external_id)
             outcome, doc.id, copy_of = upsert_document(conn, doc, run_id)
             stats.count(outcome)
             stats.copies += copy_of is not None
+        _index_new_rows(conn, indexed)
+        conn.execute("DELETE FROM fts_deferred")
+
+
+def _max_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0])
+
+
+def _index_new_rows(conn: sqlite3.Connection, after: int) -> int:
+    """Add documents with id > ``after`` to the full-text index; returns the new high-water id."""
+    conn.execute(
+        "INSERT INTO documents_fts(rowid, title, text) SELECT id, title, text FROM documents WHERE id > ?",
+        (after,),
+    )
+    return _max_id(conn)
 
 
 # -- reading -------------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""Throughput and memory of ``collect telegram-export`` on a generated Telegram Desktop export.
+
+    python benchmarks/bench_telegram_import.py --messages 1000000
+
+Generates ``result.json`` (realistic Russian post lengths, entity lists, media, forwards, edits,
+service messages) in a temporary folder, imports it into a fresh SQLite database with the real
+collector and ``ingest``, and prints messages/s and peak RSS. Nothing is kept afterwards unless
+``--keep DIR`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from dissentwatch.collect.telegram_export import ImportCounts, collect_telegram_export
+from dissentwatch.store import Store
+from dissentwatch.store.documents import ingest
+
+VOCABULARY = (
+    "мобилизованные полк бригада обращение президенту командование штурм позиции снаряды "
+    "артиллерия без поддержки родственники военнослужащие записали видео жалуются на "
+    "отсутствие техники нас бросили на передовую требуем вывести ротацию отпуск выплаты "
+    "командир батальона прокуратура заявление суд гарнизонный военный дезертирство часть "
+    "область город Белгород Курская Брянская Воронеж Донецк направление окопы подвал "
+    "угрожали расстрелом обещали тыл отправили штурмовать раненые погибшие медицинская помощь "
+    "форма еда купили сами контракт подписать заставили мы не отказываемся воевать но "
+    "мы были они вы это этот эти сказали бойцы солдаты жёны матери написали письмо "
+    "военный комиссариат обещали выплаты которые так и не получили нам выдали старые "
+    "автоматы патронов не хватает связи нет сутками сидим под обстрелами раненых не вывозят "
+    "офицеры уехали в тыл мы остались одни просим разобраться и вернуть нас домой "
+    "в видео десятки человек с закрытыми лицами говорят что их используют как пушечное мясо "
+    "по словам адвоката дело рассматривает суд приговор составил пять лет колонии "
+    "сообщил источник канала в министерстве обороны на запрос не ответили"
+)
+WORDS = VOCABULARY.split()
+BASE_UNIX = 1_640_995_200  # 2022-01-01T00:00:00Z
+
+
+def post_text(rng: random.Random) -> str:
+    length = min(int(rng.lognormvariate(5.6, 0.8)), 4000)  # median ~270 chars, long tail
+    words: list[str] = []
+    size = 0
+    while size < length:
+        word = rng.choice(WORDS)
+        words.append(word)
+        size += len(word) + 1
+    sentence = " ".join(words)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def message(rng: random.Random, ident: int) -> dict[str, Any]:
+    unix = BASE_UNIX + ident * 60
+    msg: dict[str, Any] = {"id": ident, "type": "message", "date": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(unix + 10800)),
+                           "date_unixtime": str(unix), "from": "Бенчмарк", "from_id": "channel1999999999"}
+    roll = rng.random()
+    if roll < 0.01:
+        return {**msg, "type": "service", "action": "pin_message", "message_id": ident - 1, "text": "", "text_entities": []}
+    text = post_text(rng) + f" #{ident}"
+    if roll < 0.35:
+        cut = len(text) // 3
+        msg["text"] = [text[:cut], {"type": "bold", "text": "312-й полк"}, text[cut:],
+                       " ", {"type": "text_link", "text": "источник", "href": f"https://example.org/{ident}"},
+                       " ", {"type": "hashtag", "text": "#обращение"}]
+    else:
+        msg["text"] = text
+    if roll > 0.9:
+        msg.update({"photo": f"photos/photo_{ident}.jpg", "photo_file_size": 50000 + ident % 1000, "width": 1280, "height": 720})
+    elif roll > 0.85:
+        msg.update({"file": f"video_files/{ident}.mp4", "media_type": "video_file", "mime_type": "video/mp4",
+                    "duration_seconds": 30 + ident % 200, "file_size": 5_000_000})
+    if 0.5 < roll < 0.55:
+        msg["forwarded_from"] = "Другой канал"
+    if 0.6 < roll < 0.62:
+        msg.update({"edited": msg["date"], "edited_unixtime": str(unix + 300)})
+    return msg
+
+
+def generate(path: Path, count: int, seed: int = 7) -> int:
+    """Write an export of ``count`` messages, streaming; returns its size in bytes."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{\n "name": "Бенчмарк",\n "type": "public_channel",\n "id": 1999999999,\n "messages": [\n')
+        for ident in range(1, count + 1):
+            out.write(("  " if ident == 1 else ",\n  ") + json.dumps(message(rng, ident), ensure_ascii=False))
+        out.write("\n ]\n}\n")
+    return path.stat().st_size
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_import(export: Path, db: Path, batch_size: int) -> tuple[float, int, ImportCounts]:
+    counts = ImportCounts()
+    started = time.perf_counter()
+    with Store(db) as store:
+        stats = ingest(store, collect_telegram_export(export, counts=counts), batch_size=batch_size)
+    elapsed = time.perf_counter() - started
+    if stats.errors:
+        print("errors:", stats.errors[:5], file=sys.stderr)
+    return elapsed, stats.added, counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--keep", type=Path, help="Write the export and database here and keep them.")
+    parser.add_argument("--profile", action="store_true", help="Print the top functions by time.")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="dw-bench-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        export, db = folder / "result.json", folder / "bench.db"
+        db.unlink(missing_ok=True)
+        started = time.perf_counter()
+        size = generate(export, args.messages)
+        print(f"generated {args.messages:,} messages, {size / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr)
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
+        elapsed, added, counts = run_import(export, db, args.batch_size)
+        if profiler:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        print(f"messages: {counts.messages:,}  documents added: {added:,}  "
+              f"skipped: {counts.service:,} service, {counts.empty:,} empty")
+        print(f"export: {size / 1e6:,.1f} MB  database: {db.stat().st_size / 1e6:,.1f} MB")
+        print(f"import: {elapsed:,.1f} s  {counts.messages / elapsed:,.0f} messages/s  peak RSS {peak_rss_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Batched ingest: the full-text index stays whole when a batch inserts rows together (migration 0002)."""
+
+from __future__ import annotations
+
+from dissentwatch.collect import document_language
+from dissentwatch.models import Document
+from dissentwatch.store import Store
+from dissentwatch.store.documents import ingest, search_documents
+
+
+def test_batch_indexes_new_rows_and_repeated_ids(store: Store) -> None:
+    docs = [
+        Document("files", "a", "первый текст про гарнизонный суд"),
+        Document("files", "b", "второй текст про полк"),
+        Document("files", "a", "исправленный текст про трибунал"),  # same id again in this batch
+    ]
+    stats = ingest(store, docs, batch_size=10)
+    assert (stats.added, stats.updated) == (2, 1)
+    store.conn.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
+    assert [r["external_id"] for r in search_documents(store, "трибунал")] == ["a"]
+    assert search_documents(store, "гарнизонный") == []
+    assert [r["external_id"] for r in search_documents(store, "полк")] == ["b"]
+    assert store.scalar("SELECT COUNT(*) FROM fts_deferred") == 0
+
+
+def test_single_inserts_outside_ingest_are_still_indexed(store: Store) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO documents (source_kind, external_id, text, content_hash, collected, updated) "
+            "VALUES ('files', 'x', 'одиночная вставка', 'h', 'now', 'now')"
+        )
+    assert len(search_documents(store, "одиночная")) == 1
+
+
+def test_document_language_rule_and_model() -> None:
+    assert document_language("Мы были там, это правда: бойцы вышли из окопов и записали видео.")[0] == "ru"
+    assert document_language("Ми були там, це правда: бійці вийшли з окопів і записали відео.")[0] == "uk"
+    assert document_language("They recorded a video appeal to the president.")[0] == "en"
+    assert document_language("   ") == (None, None)
