@@ -1,0 +1,141 @@
+"""The POSTs that change something: review decisions and logout. Each needs a session with the
+analyst role and its CSRF token; each decision goes through ``dissentwatch.review`` and so into
+the audit log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from dissentwatch import review
+from dissentwatch.web import auth
+from dissentwatch.web.app import SESSION_COOKIE, action, current_user, route, store_of
+
+
+def _user_name(request: Request) -> str:
+    user = current_user(request)
+    assert user is not None  # the action guard let only users through
+    return user.name
+
+
+def _back(request: Request, form: FormData, default: str, result: dict[str, Any]) -> Response:
+    """JSON for scripts that ask for it, else a redirect to ``next`` (a local path) or ``default``."""
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"ok": True, **result})
+    target = str(form.get("next") or default)
+    if not target.startswith("/") or target.startswith("//"):
+        target = default
+    return RedirectResponse(target, status_code=303)
+
+
+async def _decide(request: Request, status: str) -> Response:
+    form = await request.form()
+    event_id = request.path_params["event_id"]
+    try:
+        review.set_review_status(store_of(request), event_id, status, _user_name(request),
+                                 note=str(form.get("note") or "") or None)
+    except review.ReviewError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back(request, form, f"/events/{event_id}", {"event_id": event_id, "review_status": status})
+
+
+@action()
+async def confirm(request: Request) -> Response:
+    return await _decide(request, "confirmed")
+
+
+@action()
+async def reject(request: Request) -> Response:
+    return await _decide(request, "rejected")
+
+
+def parse_value(raw: str) -> Any:
+    """A form value: JSON when it parses (``true``, ``12``, ``["pay"]``, ``{"name": ...}``), else text."""
+    raw = raw.strip()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+@action()
+async def edit(request: Request) -> Response:
+    form = await request.form()
+    event_id = request.path_params["event_id"]
+    field = str(form.get("field") or "")
+    value = parse_value(str(form.get("value") or ""))
+    try:
+        review.edit_field(store_of(request), event_id, field, value, _user_name(request),
+                          note=str(form.get("note") or "") or None)
+    except review.ReviewError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back(request, form, f"/events/{event_id}", {"event_id": event_id, "field": field})
+
+
+@action()
+async def merge(request: Request) -> Response:
+    """Merge the events named in ``other`` (one or more) into this one."""
+    form = await request.form()
+    target = request.path_params["event_id"]
+    others = [str(v).strip() for v in form.getlist("other") if str(v).strip()]
+    if not others:
+        raise HTTPException(400, "name the event to merge into this one")
+    try:
+        for other in others:
+            review.merge(store_of(request), target, other, _user_name(request))
+    except review.ReviewError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back(request, form, f"/events/{target}", {"event_id": target, "merged": others})
+
+
+@action()
+async def merge_selected(request: Request) -> Response:
+    """From the review queue: the first selected event absorbs the others."""
+    form = await request.form()
+    ids = [str(v) for v in form.getlist("event") if str(v)]
+    if len(ids) < 2:
+        raise HTTPException(400, "select at least two events to merge")
+    try:
+        for other in ids[1:]:
+            review.merge(store_of(request), ids[0], other, _user_name(request))
+    except review.ReviewError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back(request, form, f"/events/{ids[0]}", {"event_id": ids[0], "merged": ids[1:]})
+
+
+@action()
+async def split(request: Request) -> Response:
+    form = await request.form()
+    event_id = request.path_params["event_id"]
+    try:
+        mention_ids = [int(str(v)) for v in form.getlist("mention")]
+        new_id = review.split(store_of(request), event_id, mention_ids, _user_name(request))
+    except ValueError as exc:  # ReviewError is a ValueError, and so is a bad mention id
+        raise HTTPException(400, str(exc)) from None
+    return _back(request, form, f"/events/{new_id}", {"event_id": event_id, "new_event": new_id})
+
+
+@action("viewer")
+async def logout(request: Request) -> Response:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        auth.end_session(store_of(request), session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def routes() -> list[Route]:
+    post = ["POST"]
+    return [
+        route("/events/{event_id}/confirm", confirm, post), route("/events/{event_id}/reject", reject, post),
+        route("/events/{event_id}/edit", edit, post), route("/events/{event_id}/merge", merge, post),
+        route("/events/{event_id}/split", split, post), route("/review/merge", merge_selected, post),
+        route("/logout", logout, post),
+    ]

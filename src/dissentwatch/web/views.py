@@ -1,0 +1,257 @@
+"""What pages and the API compute from the store: filters, the timeline chart, map points,
+highlighted evidence and flat rows for CSV. Pure functions over rows and dicts."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
+
+from dissentwatch.models import EVENT_TYPES, label
+from dissentwatch.review import REVIEW_STATUSES
+from dissentwatch.store import Store
+from dissentwatch.store.events import SORTS
+from dissentwatch.web import basemap
+
+FILTER_KEYS = ("type", "since", "until", "region", "unit", "review_status", "language", "outlet", "q")
+MAX_LIMIT = 500
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+TYPE_COLOURS = {
+    "video_appeal": "#1f77b4", "written_appeal": "#17becf", "refusal": "#d62728", "mutiny": "#8c564b",
+    "desertion": "#ff7f0e", "dismissal": "#9467bd", "prosecution": "#7f7f7f", "legal_challenge": "#2ca02c",
+}
+
+
+@dataclass
+class Listing:
+    """The filters, sort and page of an events view, as parsed from a query string."""
+
+    filters: dict[str, Any]
+    sort: str
+    desc: bool
+    limit: int
+    offset: int
+
+    def query_string(self, **changes: Any) -> str:
+        """The query string of this view with some parameters changed (None drops one)."""
+        params: list[tuple[str, str]] = []
+        values = {**self.filters, "sort": self.sort, "desc": "1" if self.desc else "0",
+                  "limit": str(self.limit), "offset": str(self.offset), **changes}
+        for key, value in values.items():
+            for item in value if isinstance(value, list) else [value]:
+                if item not in (None, ""):
+                    params.append((key, str(item)))
+        from urllib.parse import urlencode
+
+        return urlencode(params)
+
+
+def _bad(message: str) -> HTTPException:
+    return HTTPException(400, message)
+
+
+def parse_listing(params: QueryParams, default_limit: int = 50) -> Listing:
+    """Filters, sort and paging from a query string; bad values are a 400 naming the parameter."""
+    filters: dict[str, Any] = {}
+    for key in ("type", "review_status"):
+        values = [v for v in params.getlist(key) if v]
+        allowed = EVENT_TYPES if key == "type" else REVIEW_STATUSES
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise _bad(f"unknown {key} {bad[0]!r}: use one of {', '.join(allowed)}")
+        filters[key] = values
+    for key in ("since", "until"):
+        value = params.get(key) or None
+        if value and not _DATE.match(value):
+            raise _bad(f"{key} must be a date like 2023-03-06, 2023-03 or 2023, not {value!r}")
+        filters[key] = value
+    for key in ("region", "unit", "language", "outlet", "q"):
+        value = (params.get(key) or "").strip()
+        if len(value) > 200:
+            raise _bad(f"{key} is too long (200 characters at most)")
+        filters[key] = value or None
+    sort = params.get("sort") or "date"
+    if sort not in SORTS:
+        raise _bad(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    desc = (params.get("desc") or "1").lower() not in ("0", "false", "no")
+    limit = _int(params, "limit", default_limit, 1, MAX_LIMIT)
+    offset = _int(params, "offset", 0, 0, 10**9)
+    return Listing(filters, sort, desc, limit, offset)
+
+
+def _int(params: QueryParams, key: str, default: int, low: int, high: int) -> int:
+    raw = params.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise _bad(f"{key} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise _bad(f"{key} must be between {low} and {high}")
+    return value
+
+
+def safe_url(url: Any) -> str | None:
+    """The URL when it is http(s), else None: a hostile ``javascript:`` link is never drawn."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
+def show(value: Any, key: str = "") -> str:
+    """A field value as short text for people (vocabulary keys get their labels)."""
+    if value is None or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key in ("grievances", "demands") and isinstance(value, list):
+        return ", ".join(label(key, str(v)) for v in value)
+    if key in ("type", "affiliation", "status", "addressee"):
+        return label(key, str(value))
+    if key == "unit" and isinstance(value, dict):
+        return str(value.get("name") or " ".join(str(value.get(k) or "") for k in ("number", "kind")).strip())
+    if isinstance(value, dict):
+        return str(value.get("name") or json.dumps(value, ensure_ascii=False))
+    if isinstance(value, list):
+        return ", ".join(show(v) for v in value)
+    return str(value)
+
+
+# -- the timeline chart ------------------------------------------------------------------
+
+
+def timeline(store: Store, months: int = 24) -> dict[str, Any]:
+    """Stacked monthly bars of events by type, laid out for an SVG of 760 x 220 units."""
+    rows = store.query(
+        "SELECT substr(COALESCE(sort_date, first_published), 1, 7) AS month, type, COUNT(*) AS n "
+        "FROM events WHERE merged_into IS NULL AND review_status != 'rejected' "
+        "AND COALESCE(sort_date, first_published) IS NOT NULL GROUP BY month, type ORDER BY month"
+    )
+    per_month: dict[str, Counter[str]] = {}
+    for r in rows:
+        if r["month"] and re.match(r"^\d{4}-\d{2}$", r["month"]):
+            per_month.setdefault(r["month"], Counter())[r["type"]] += r["n"]
+    labels = sorted(per_month)[-months:]
+    top = max((sum(per_month[m].values()) for m in labels), default=0)
+    return _bars(labels, per_month, top)
+
+
+def _bars(labels: list[str], per_month: Mapping[str, Counter[str]], top: int) -> dict[str, Any]:
+    width, height, left, bottom = 760.0, 220.0, 36.0, 24.0
+    step = (width - left) / max(len(labels), 1)
+    scale = (height - bottom - 10) / top if top else 0.0
+    bars, ticks = [], []
+    for i, month in enumerate(labels):
+        y = height - bottom
+        for event_type in EVENT_TYPES:
+            n = per_month[month].get(event_type, 0)
+            if n:
+                h = n * scale
+                y -= h
+                bars.append({"x": round(left + i * step + 2, 1), "y": round(y, 1), "w": round(max(step - 4, 1), 1),
+                             "h": round(h, 1), "colour": TYPE_COLOURS[event_type], "type": event_type,
+                             "month": month, "n": n})
+        if len(labels) <= 12 or i % max(len(labels) // 12, 1) == 0:
+            ticks.append({"x": round(left + i * step + step / 2, 1), "label": month})
+    grid = [{"y": round(height - bottom - v * scale, 1), "value": v} for v in _nice_steps(top)]
+    return {"bars": bars, "ticks": ticks, "grid": grid, "months": len(labels), "height": height,
+            "width": width, "base": height - bottom, "left": left}
+
+
+def _nice_steps(top: int) -> list[int]:
+    if top <= 0:
+        return []
+    step = max(1, round(top / 4))
+    return list(range(0, top + 1, step))
+
+
+# -- the map -----------------------------------------------------------------------------
+
+
+def map_points(store: Store) -> dict[str, Any]:
+    """Home regions and locations of events, counted per place and projected for the base map."""
+    places: dict[tuple[str, str], dict[str, Any]] = {}
+    rows = store.query("SELECT home_regions, location FROM events WHERE merged_into IS NULL "
+                       "AND review_status != 'rejected'")
+    for r in rows:
+        for region in _json_list(r["home_regions"]):
+            _add_place(places, "home", region)
+        if r["location"]:
+            location = json.loads(r["location"])
+            if isinstance(location, dict):
+                _add_place(places, "location", location)
+    points = sorted(places.values(), key=lambda p: -p["n"])
+    top = max((p["n"] for p in points), default=1)
+    for p in points:
+        p["x"], p["y"] = basemap.project(p["lon"], p["lat"])
+        p["r"] = round(2.2 + 4.5 * (p["n"] / top) ** 0.5, 1)
+    box = basemap.view_box((p["lon"], p["lat"]) for p in points)
+    return {"points": points, "countries": basemap.country_paths(), "view_box": box}
+
+
+def _json_list(text: str | None) -> list[Any]:
+    value = json.loads(text or "[]")
+    return value if isinstance(value, list) else []
+
+
+def _add_place(places: dict[tuple[str, str], dict[str, Any]], role: str, place: Any) -> None:
+    if not isinstance(place, dict):
+        return
+    lat, lon = place.get("lat"), place.get("lon")
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float) or not -90 <= lat <= 90:
+        return
+    key = (role, str(place.get("name") or f"{lat},{lon}"))
+    entry = places.setdefault(key, {"role": role, "name": key[1], "lat": float(lat), "lon": float(lon), "n": 0})
+    entry["n"] += 1
+
+
+# -- evidence highlighted in the source text ---------------------------------------------
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int, str]]) -> list[dict[str, Any]]:
+    """The text cut into segments; each carries the fields whose evidence covers it.
+
+    Overlapping spans are handled by cutting at every boundary. Templates escape each segment.
+    """
+    spans = [(max(0, s), min(len(text), e), f) for s, e, f in spans if 0 <= s < e]
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    segments = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        fields = sorted({f for s, e, f in spans if s <= a and b <= e})
+        segments.append({"text": text[a:b], "fields": fields, "start": a})
+    return segments
+
+
+def document_by_external_id(store: Store, external_id: str) -> sqlite3.Row | None:
+    rows = store.query("SELECT * FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", (external_id,))
+    return rows[0] if rows else None
+
+
+# -- CSV cells ---------------------------------------------------------------------------
+
+
+def csv_safe(row: Mapping[str, Any]) -> dict[str, str]:
+    """A flat row whose cells a spreadsheet will not run as formulas."""
+    return {k: _csv_cell(v) for k, v in row.items()}
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
