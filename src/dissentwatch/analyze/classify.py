@@ -1,0 +1,155 @@
+"""Rule classifier: event-type candidates per sentence, with the look-alikes filtered out.
+
+Reads the matching view (``normalise``) and sentences (``text``); writes :class:`Candidate`s
+(one per trigger sentence) and :class:`~dissentwatch.models.Aggregate`s (count statements).
+Look-alikes handled here: Ukrainian-side soldiers, prisoners of war on camera, intercepted calls,
+civilians avoiding mobilisation, relatives' street protests, negated and generic statements,
+officials' own video addresses (no soldier or relative near the trigger).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dissentwatch.analyze.aggregates import count_statement, make_aggregate
+from dissentwatch.analyze.lexicons import lexicon_version, pattern
+from dissentwatch.analyze.text import Sentence
+from dissentwatch.models import Aggregate
+
+RULES_VERSION = f"classify_rules.v1.lex{lexicon_version()}"
+_COURT = re.compile(r"(?<!\w)(обвин\w*|суд\w*|приговор\w*|charged|court|trial|tribunal|verurteil\w*|condamn\w*)")
+_WAGNER = re.compile(r"(?<!\w)(пригожин\w*|вагнер\w*|prigozhin\w*|wagner\w*|prigojine)")
+_ANAPHORA = re.compile(r"\W*(these|those|such|they|ces|ceux|ils|elles|эти|такие|они|ці|такі|вони)\b")
+_WRITTEN_STRONG = re.compile(
+    r"(?<!\w)(письм\w*|петици\w*|заявлени\w*|letters?|petition\w*|lettres?|p[ée]tition\w*|лист\w*|петиці\w*|писмо)"
+)
+
+
+@dataclass
+class Candidate:
+    """One sentence that reports an event of ``type``."""
+
+    type: str
+    start: int
+    end: int
+    trigger_start: int
+    trigger_end: int
+    sentence_index: int
+    by_relatives: bool = False
+    score: float = 0.6
+
+
+def _negated(view: str, trigger_start: int, sentence_start: int) -> bool:
+    before = view[max(sentence_start, trigger_start - 25) : trigger_start]
+    words = re.findall(r"\w+|n't", before)[-3:]
+    return any(pattern("negation").fullmatch(w) for w in words)
+
+
+def _window(sentences: list[Sentence], i: int, before: int, after: int) -> tuple[int, int]:
+    lo, hi = max(0, i - before), min(len(sentences) - 1, i + after)
+    return sentences[lo].start, sentences[hi].end
+
+
+def _relatives_lead(view: str, start: int, trigger_start: int) -> bool:
+    """Relatives are the subject: they are named before the trigger and before any soldier."""
+    rel = pattern("relatives").search(view, start, trigger_start)
+    if rel is None:
+        return False
+    actor = pattern("actor").search(view, start, trigger_start)
+    return actor is None or rel.start() <= actor.start()
+
+
+def _ukrainian_side(view: str) -> bool:
+    ukr = sum(1 for _ in pattern("ukrainian_side").finditer(view))
+    rus = sum(1 for _ in pattern("russian_side").finditer(view))
+    return ukr > 0 and ukr >= rus
+
+
+def _blocked(view: str, sentences: list[Sentence], i: int) -> bool:
+    """Prisoners of war or intercepted calls in the sentence or the one before it."""
+    lo, hi = _window(sentences, i, 1, 0)
+    return pattern("pow").search(view, lo, hi) is not None or pattern("intercept").search(view, lo, hi) is not None
+
+
+def _appeal_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> list[tuple[str, re.Match[str], float]]:
+    strong = pattern("strong_video_appeal").search(view, s.start, s.end)
+    if strong:
+        return [("video_appeal", strong, 0.85)]
+    appeal = pattern("appeal").search(view, s.start, s.end)
+    if appeal is None:
+        return []
+    if pattern("video").search(view, s.start, s.end):
+        return [("video_appeal", appeal, 0.7)]
+    if _WRITTEN_STRONG.search(view, s.start, s.end):
+        return [("written_appeal", appeal, 0.7)]
+    lo, hi = _window(sentences, i, 2, 1)
+    if pattern("video").search(view, lo, hi):
+        return [("video_appeal", appeal, 0.55)]
+    return [("appeal_unspecified", appeal, 0.5)]
+
+
+def _other_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> list[tuple[str, re.Match[str], float]]:
+    found: list[tuple[str, re.Match[str], float]] = []
+    lo, hi = _window(sentences, i, 1, 1)
+    prosecution = pattern("prosecution").search(view, s.start, s.end)
+    if prosecution and pattern("prosecution_reason").search(view, lo, hi):
+        found.append(("prosecution", prosecution, 0.7))
+    evasion = pattern("civilian_evasion").search(view, s.start, s.end) is not None
+    for kind in ("refusal", "desertion"):
+        match = pattern(kind).search(view, s.start, s.end)
+        if (match and not evasion and not _negated(view, match.start(), s.start)
+                and prosecution is None and not _COURT.search(view, s.start, s.end)):
+            found.append((kind, match, 0.65))
+    mutiny = pattern("mutiny").search(view, s.start, s.end)
+    if mutiny and not _negated(view, mutiny.start(), s.start) and not _WAGNER.search(view, s.start, s.end):
+        found.append(("mutiny", mutiny, 0.6))
+    dismissal = pattern("dismissal").search(view, s.start, s.end)
+    if dismissal and pattern("dismissal_reason").search(view, s.start, s.end):
+        found.append(("dismissal", dismissal, 0.65))
+    challenge = pattern("legal_challenge").search(view, s.start, s.end)
+    if challenge:
+        found.append(("legal_challenge", challenge, 0.6))
+    return found
+
+
+def classify_sentences(
+    text: str, view: str, sentences: list[Sentence], document_id: int
+) -> tuple[list[Candidate], list[Aggregate]]:
+    """Event candidates and count statements of one document."""
+    candidates: list[Candidate] = []
+    aggregates: list[Aggregate] = []
+    if _ukrainian_side(view):
+        return candidates, aggregates
+    previous_generic = False
+    for i, s in enumerate(sentences):
+        found = [*_appeal_types(view, s, sentences, i), *_other_types(view, s, sentences, i)]
+        if not found:
+            previous_generic = False
+            continue
+        is_count, number, counted = count_statement(view, s.start, s.end)
+        if is_count:
+            aggregates.append(make_aggregate(text, document_id, s.start, s.end, number, counted or found[0][0]))
+            previous_generic = True
+            continue
+        if (previous_generic and _ANAPHORA.match(view, s.start, s.end)) or _blocked(view, sentences, i):
+            continue
+        previous_generic = False
+        candidates.extend(_accept(view, s, sentences, i, found))
+    return candidates, aggregates
+
+
+def _accept(
+    view: str, s: Sentence, sentences: list[Sentence], i: int, found: list[tuple[str, re.Match[str], float]]
+) -> list[Candidate]:
+    lo, _ = _window(sentences, i, 1, 0)
+    has_actor = pattern("actor").search(view, lo, s.end) is not None
+    accepted = []
+    for kind, match, score in found:
+        relatives = _relatives_lead(view, s.start, match.start())
+        if not (has_actor or relatives):
+            continue
+        if relatives and pattern("relatives_campaign").search(view, s.start, s.end) and kind == "appeal_unspecified":
+            continue
+        accepted.append(Candidate(kind, s.start, s.end, match.start(), match.end(), i, relatives, score))
+    return accepted

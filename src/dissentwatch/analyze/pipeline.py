@@ -1,0 +1,215 @@
+"""The analyze stage: documents → mentions (type, by_relatives, fields with evidence) and aggregates.
+
+Per document: matching view (``normalise``) → gate → language → sentences → rule candidates and
+count statements (``classify``) → segments, one per event (``segment``) → fields of each event
+(``dissentwatch.analyze.fields.extract_fields`` when installed) → :class:`Mention`s.
+Incremental: only documents that are new, changed, or analyzed by another extractor version are
+read; each batch is written in one transaction, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from dissentwatch.analyze.aggregates import AGGREGATES_VERSION
+from dissentwatch.analyze.classify import RULES_VERSION, Candidate, classify_sentences
+from dissentwatch.analyze.gate import GATE_VERSION, passes_gate
+from dissentwatch.analyze.normalise import matching_view
+from dissentwatch.analyze.segment import SEGMENT_VERSION, Segment, segment_candidates
+from dissentwatch.analyze.text import sentences, trim_span
+from dissentwatch.models import Aggregate, Evidence, Mention
+from dissentwatch.store import Store
+from dissentwatch.store.mentions import documents_to_analyze, save_analysis
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "analyze_pipeline.v1"
+MAX_QUOTE = 400
+FieldExtractor = Callable[..., tuple[dict[str, Any], list[Evidence]]]
+
+
+@cache
+def field_extractor() -> tuple[FieldExtractor | None, str]:
+    """``extract_fields`` of the fields package and its version, or (None, "fields:none")."""
+    try:
+        from dissentwatch.analyze import fields
+    except ImportError:
+        return None, "fields:none"
+    func = getattr(fields, "extract_fields", None)
+    version = str(getattr(fields, "FIELDS_VERSION", getattr(fields, "VERSION", "fields.v?")))
+    return (func, version) if callable(func) else (None, "fields:none")
+
+
+def components() -> dict[str, str]:
+    """Versioned names of every component; recorded on the run."""
+    return {
+        "pipeline": PIPELINE_VERSION, "gate": GATE_VERSION, "classify": RULES_VERSION,
+        "segment": SEGMENT_VERSION, "aggregates": AGGREGATES_VERSION, "fields": field_extractor()[1],
+    }
+
+
+def extractor_name() -> str:
+    """The version stamp of the whole stage: a change in any component re-analyzes documents."""
+    parts = components()
+    return "+".join(parts[k] for k in ("pipeline", "gate", "classify", "segment", "aggregates", "fields"))
+
+
+@dataclass
+class Analysis:
+    """What analyze found in one document."""
+
+    document_id: int
+    mentions: list[Mention] = field(default_factory=list)
+    aggregates: list[Aggregate] = field(default_factory=list)
+    gated: bool = False
+    language: str | None = None
+
+
+def _type_evidence(text: str, document_id: int, candidate: Candidate) -> Evidence:
+    start, end = candidate.start, candidate.end
+    if end - start > MAX_QUOTE:
+        start = max(start, candidate.trigger_start - MAX_QUOTE // 3)
+        end = min(end, start + MAX_QUOTE)
+        while start > candidate.start and text[start - 1].isalnum():
+            start -= 1
+        while end < candidate.end and text[end].isalnum():
+            end += 1
+    start, end = trim_span(text, start, end)
+    return Evidence("type", document_id, start, end, text[start:end], candidate.type)
+
+
+def _fields(text: str, seg: Segment, lang: str | None, published: str | None, document_id: int) -> tuple[dict[str, Any], list[Evidence]]:
+    func, _ = field_extractor()
+    if func is None:
+        return {}, []
+    try:
+        values, evidence = func(text, seg.start, seg.end, lang, published, document_id, seg.type)
+    except Exception as exc:  # a field extractor bug must not stop the batch
+        log.warning("document %s: field extraction failed at %d-%d: %s", document_id, seg.start, seg.end, exc)
+        return {}, []
+    valid = [e for e in evidence if e.check(text)]
+    if len(valid) < len(evidence):
+        log.warning("document %s: %d field evidence spans did not match the text", document_id, len(evidence) - len(valid))
+    return dict(values), valid
+
+
+def _mention(text: str, seg: Segment, lang: str | None, published: str | None, document_id: int) -> Mention:
+    values, evidence = _fields(text, seg, lang, published, document_id)
+    type_evidence = _type_evidence(text, document_id, seg.candidates[0])
+    return Mention(
+        document_id=document_id, type=seg.type, by_relatives=seg.by_relatives, fields=values,
+        evidence=[type_evidence, *evidence], confidence=round(seg.score, 3),
+        extractor=f"{RULES_VERSION}+{field_extractor()[1]}", start=seg.start, end=seg.end,
+    )
+
+
+def analyze_text(
+    text: str, document_id: int = 0, language: str | None = None, published: str | None = None
+) -> Analysis:
+    """Analyze one text (no store involved): mentions and aggregates with offsets into ``text``."""
+    result = Analysis(document_id, language=language)
+    view = matching_view(text)
+    if not passes_gate(view):
+        return result
+    result.gated = True
+    if not language:
+        from dissentwatch.language import detect_language
+
+        language = detect_language(text)[0]
+        result.language = language
+    sents = sentences(text, language)
+    candidates, result.aggregates = classify_sentences(text, view, sents, document_id)
+    for seg in segment_candidates(view, candidates):
+        result.mentions.append(_mention(text, seg, language, published, document_id))
+    return result
+
+
+def _analyze_row(row: tuple[int, str, str | None, str | None]) -> Analysis:
+    document_id, text, language, published = row
+    try:
+        return analyze_text(text or "", document_id, language, published)
+    except Exception as exc:  # one bad document must not stop the batch
+        log.error("document %s: analysis failed: %s", document_id, exc)
+        return Analysis(document_id)
+
+
+@dataclass
+class AnalyzeStats:
+    documents: int = 0
+    gated: int = 0
+    relevant: int = 0
+    mentions: int = 0
+    aggregates: int = 0
+    seconds: float = 0.0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+    def add(self, analysis: Analysis) -> None:
+        self.documents += 1
+        self.gated += analysis.gated
+        self.relevant += bool(analysis.mentions)
+        self.mentions += len(analysis.mentions)
+        self.aggregates += len(analysis.aggregates)
+        for m in analysis.mentions:
+            self.by_type[m.type] = self.by_type.get(m.type, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.documents / self.seconds if self.seconds else 0.0
+        return {**self.__dict__, "seconds": round(self.seconds, 3), "docs_per_second": round(rate, 1)}
+
+
+def _rows(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str | None, str | None]]:
+    marks = ",".join("?" * len(ids))
+    rows = store.query(f"SELECT id, text, language, published FROM documents WHERE id IN ({marks}) ORDER BY id", list(ids))
+    return [(r["id"], r["text"], r["language"], r["published"]) for r in rows]
+
+
+def _analyses(rows: list[tuple[int, str, str | None, str | None]], pool: Any) -> Iterator[Analysis]:
+    if pool is None:
+        yield from map(_analyze_row, rows)
+    else:
+        yield from pool.imap(_analyze_row, rows, chunksize=64)
+
+
+def analyze_store(
+    store: Store, limit: int | None = None, batch_size: int = 500, workers: int = 1,
+    command: str = "analyze", progress: Callable[[int], None] | None = None,
+) -> AnalyzeStats:
+    """Analyze every document that needs it; one transaction per batch; the run is recorded."""
+    extractor = extractor_name()
+    todo = documents_to_analyze(store, extractor, limit)
+    run_id = store.start_run("analyze", command, components())
+    stats, started = AnalyzeStats(), time.perf_counter()
+    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 and len(todo) > batch_size else None
+    status = "failed"
+    try:
+        for offset in range(0, len(todo), batch_size):
+            rows = _rows(store, todo[offset : offset + batch_size])
+            hashes = _hashes(store, [r[0] for r in rows])
+            with store.transaction() as conn:
+                for analysis in _analyses(rows, pool):
+                    save_analysis(conn, analysis.document_id, hashes[analysis.document_id], extractor,
+                                  analysis.mentions, analysis.aggregates, run_id)
+                    stats.add(analysis)
+            if progress:
+                progress(len(rows))
+        status = "ok"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+        stats.seconds = time.perf_counter() - started
+        store.finish_run(run_id, status, stats.as_dict())
+    return stats
+
+
+def _hashes(store: Store, ids: list[int]) -> dict[int, str]:
+    marks = ",".join("?" * len(ids))
+    return {r[0]: r[1] for r in store.query(f"SELECT id, content_hash FROM documents WHERE id IN ({marks})", ids)}

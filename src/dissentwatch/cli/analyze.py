@@ -1,0 +1,120 @@
+"""``dissentwatch analyze``, ``dissentwatch mentions`` and ``dissentwatch eval``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dissentwatch.cli._common import Context, emit_rows, output_options, pass_context
+
+
+@click.command("analyze")
+@click.option("--limit", type=int, help="Analyze at most this many documents.")
+@click.option("--batch-size", type=int, default=500, show_default=True, help="Documents per transaction.")
+@click.option("--workers", type=int, default=min(2, os.cpu_count() or 1), show_default=True,
+              help="Worker processes for the rules.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
+@pass_context
+def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: int, as_json: bool) -> None:
+    """Find events in new, changed or re-versioned documents: mentions with evidence, and aggregates."""
+    from dissentwatch.analyze.pipeline import analyze_store
+
+    stats = analyze_store(ctx.store, limit=limit, batch_size=batch_size, workers=workers,
+                          command=" ".join(sys.argv[1:]) or "analyze")
+    figures = stats.as_dict()
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"analyzed {figures['documents']} documents in {figures['seconds']} s "
+               f"({figures['docs_per_second']} docs/s): {figures['gated']} passed the gate, "
+               f"{figures['relevant']} relevant, {figures['mentions']} mentions, {figures['aggregates']} aggregates")
+    for event_type, count in sorted(figures["by_type"].items()):
+        click.echo(f"  {event_type}: {count}")
+
+
+@click.command("mentions")
+@click.option("--type", "event_type", help="Only this event type (video_appeal, refusal, ...).")
+@click.option("--document", "document", help="Only this document (internal id or the id it was imported with).")
+@output_options
+@pass_context
+def mentions_command(ctx: Context, event_type: str | None, document: str | None, limit: int,
+                     as_json: bool, as_csv: bool) -> None:
+    """List mentions found by analyze, with the evidence quote of every field."""
+    from dissentwatch.store.mentions import load_mentions
+
+    where, params = _mention_filter(ctx, event_type, document)
+    rows: list[dict[str, Any]] = []
+    for m in load_mentions(ctx.store, where, params):
+        rows.append(_mention_row(ctx, m))
+        if len(rows) >= limit:
+            break
+    if as_json:
+        emit_rows(rows, list(rows[0]) if rows else [], as_json=True)
+    elif as_csv:
+        emit_rows([{**r, "evidence": json.dumps(r["evidence"], ensure_ascii=False)} for r in rows],
+                  ("id", "document", "type", "by_relatives", "confidence", "extractor", "fields", "evidence"),
+                  as_csv=True)
+    else:
+        table = [{**r, "quote": r["evidence"][0]["quote"] if r["evidence"] else ""} for r in rows]
+        emit_rows(table, ("id", "document", "type", "by_relatives", "confidence", "quote"),
+                  widths={"document": 28, "quote": 80})
+
+
+def _mention_filter(ctx: Context, event_type: str | None, document: str | None) -> tuple[str, list[Any]]:
+    clauses, params = ["1"], []
+    if event_type:
+        clauses.append("m.type = ?")
+        params.append(event_type)
+    if document:
+        from dissentwatch.store.documents import get_document
+
+        row = get_document(ctx.store, int(document)) if document.isdigit() else None
+        row = row or get_document(ctx.store, document)
+        if row is None:
+            raise click.ClickException(f"no document {document!r}")
+        clauses.append("m.document_id = ?")
+        params.append(row["id"])
+    return " AND ".join(clauses), params
+
+
+def _mention_row(ctx: Context, m: Any) -> dict[str, Any]:
+    external = ctx.store.scalar("SELECT external_id FROM documents WHERE id = ?", (m.document_id,))
+    return {
+        "id": m.id, "document": external, "document_id": m.document_id, "type": m.type,
+        "by_relatives": m.by_relatives, "confidence": m.confidence, "extractor": m.extractor,
+        "fields": m.fields,
+        "evidence": [{"field": e.field, "start": e.start, "end": e.end, "quote": e.quote, "value": e.value}
+                     for e in m.evidence],
+    }
+
+
+@click.command("eval")
+@click.argument("docs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option("--errors", "show_errors", is_flag=True, help="Also list missed and spurious events.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes for analyze.")
+def eval_command(docs: Path, gold: Path, as_json: bool, show_errors: bool, workers: int) -> None:
+    """Score analyze against gold: import DOCS (JSONL) into a temporary store, compare with GOLD."""
+    from dissentwatch.evaluate.report import format_report
+    from dissentwatch.evaluate.run import EvalError, evaluate
+
+    try:
+        report = evaluate(docs, gold, workers=workers)
+    except EvalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report, show_errors))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(analyze_command)
+    group.add_command(mentions_command)
+    group.add_command(eval_command)

@@ -1,0 +1,40 @@
+"""The evaluation report as a text table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dissentwatch.cli._common import format_table
+
+
+def _f(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else ("-" if value is None else str(value))
+
+
+def format_report(report: dict[str, Any], show_errors: bool = False) -> str:
+    """Relevance, types, fields, sets, evidence and the per-language breakdown."""
+    rows = [{"score": "relevance", **_prf(report["relevance"])}]
+    rows += [{"score": f"type {t}", **_prf(p)} for t, p in report["types"].items() if p["tp"] + p["fp"] + p["fn"]]
+    rows.append({"score": "type micro", **_prf(report["type_micro"])})
+    rows.append({"score": "type MACRO F1", "f1": _f(report["type_macro_f1"])})
+    rows += [{"score": name, **_prf(report[name])} for name in ("home_regions", "grievances", "aggregates")]
+    parts = [format_table(rows, ("score", "precision", "recall", "f1", "tp", "fp", "fn"), {"score": 32})]
+    fields = [{"field": k, "accuracy": _f(v["accuracy"]), "correct": v["correct"], "n": v["n"]}
+              for k, v in report["fields"].items()]
+    parts.append(format_table(fields, ("field", "accuracy", "correct", "n"), {}))
+    ev = report["evidence"]
+    parts.append(f"evidence spans valid: {ev['valid']}/{ev['spans']} ({_f(ev['validity'])})")
+    langs = [{"language": lang, "documents": s["documents"], "relevance_f1": _f(s["relevance"]["f1"]),
+              "type_macro_f1": _f(s["type_macro_f1"]), "type_micro_f1": _f(s["type_micro"]["f1"])}
+             for lang, s in report["by_language"].items()]
+    parts.append(format_table(langs, ("language", "documents", "relevance_f1", "type_macro_f1", "type_micro_f1"), {}))
+    for name, extra in report.get("extra", {}).items():
+        parts.append(f"{name}: {extra}")
+    if show_errors:
+        parts.append(format_table(report["errors"], ("document", "error", "type"), {"document": 40}))
+    return "\n\n".join(parts)
+
+
+def _prf(p: dict[str, Any]) -> dict[str, Any]:
+    return {"precision": _f(p["precision"]), "recall": _f(p["recall"]), "f1": _f(p["f1"]),
+            "tp": p["tp"], "fp": p["fp"], "fn": p["fn"]}
