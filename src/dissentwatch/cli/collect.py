@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,15 +36,25 @@ def with_progress(ctx: Context, items: Iterable[Document | CollectError], what: 
 
 
 def run_collector(
-    ctx: Context, command: str, items: Iterable[Document | CollectError], what: str, batch_size: int = 500
+    ctx: Context,
+    command: str,
+    items: Iterable[Document | CollectError],
+    what: str,
+    batch_size: int = 500,
+    after: Callable[[], None] | None = None,
 ) -> IngestStats:
-    """Ingest a collector's stream as a recorded run, print a summary, exit 1 if anything failed."""
+    """Ingest a collector's stream as a recorded run, print a summary, exit 1 if anything failed.
+
+    ``after`` runs once everything is committed (e.g. to store a feed's new ETag).
+    """
     store = ctx.store
     run_id = store.start_run("collect", command)
     stats = IngestStats()
     status = "failed"
     try:
         ingest(store, with_progress(ctx, items, what), run_id=run_id, stats=stats, batch_size=batch_size)
+        if after is not None:
+            after()
         status = "ok" if not stats.errors else "partial"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -155,6 +166,63 @@ def _remember_username(ctx: Context, path: Path, username: str) -> None:
     chat_id = _export_chat_id(path)
     if chat_id:
         ctx.store.set_state(f"telegram_export:{chat_id}", {"username": username})
+
+
+def http_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Timeout, retries and per-host politeness for commands that fetch URLs."""
+    func = click.option("--timeout", type=float, default=20.0, show_default=True,
+                        help="Seconds to wait for a server.")(func)
+    func = click.option("--retries", type=int, default=3, show_default=True,
+                        help="Retries on connection errors, 5xx and 429 (exponential backoff, Retry-After honoured).")(func)
+    func = click.option("--interval", type=float, default=1.0, show_default=True,
+                        help="Minimum seconds between two requests to the same host.")(func)
+    return func
+
+
+def _fetch_and_store(ctx: Context, name: str, urls: tuple[str, ...], timeout: float, retries: int,
+                     interval: float) -> None:
+    from dissentwatch.collect.feeds import collect_feeds
+    from dissentwatch.collect.http import Fetcher
+    from dissentwatch.collect.web import collect_pages
+
+    collector = collect_feeds if name == "feed" else collect_pages
+    pending: dict[str, dict[str, Any]] = {}
+    store = ctx.store
+
+    def save_state() -> None:
+        for key, value in pending.items():
+            store.set_state(key, value)
+
+    with Fetcher(timeout=timeout, retries=retries, min_interval=interval) as fetcher:
+        items = collector(urls, fetcher, store.get_state, pending)
+        run_collector(ctx, f"collect {name} " + " ".join(urls), items, "entries" if name == "feed" else "pages",
+                      after=save_state)
+
+
+@collect.command("feed")
+@click.argument("urls", nargs=-1, required=True)
+@http_options
+@pass_context
+def collect_feed_command(ctx: Context, urls: tuple[str, ...], timeout: float, retries: int, interval: float) -> None:
+    """Poll RSS/Atom feeds: every entry becomes a document (the outlet is the feed title).
+
+    Conditional GET: an unchanged feed answers 304 and costs nothing. A broken or unreachable
+    feed is reported, the others go on, and the exit status is 1.
+    """
+    _fetch_and_store(ctx, "feed", urls, timeout, retries, interval)
+
+
+@collect.command("web")
+@click.argument("urls", nargs=-1, required=True)
+@http_options
+@pass_context
+def collect_web_command(ctx: Context, urls: tuple[str, ...], timeout: float, retries: int, interval: float) -> None:
+    """Fetch web pages and keep each article's main text, title, author and date.
+
+    Non-UTF-8 pages are decoded by their declared or detected charset; scripts never reach the
+    stored text. A page that fails is reported, the others go on, and the exit status is 1.
+    """
+    _fetch_and_store(ctx, "web", urls, timeout, retries, interval)
 
 
 def register(group: click.Group) -> None:
