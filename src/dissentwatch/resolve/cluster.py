@@ -17,8 +17,9 @@ from typing import Any
 
 from dissentwatch.resolve.features import MentionFeatures, settings
 
-BLOCK_SCAN = 200
-Adder = Callable[..., None]  # most recent events looked at per block
+BLOCK_SCAN = 200  # most recent entries looked at per block
+Adder = Callable[..., None]
+Entry = tuple[int | None, str]  # (publication day of the filing mention, event id)
 
 
 def event_id_for(stable_key: str) -> str:
@@ -214,11 +215,13 @@ class Clusterer:
 
     def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None) -> None:
         self.events: dict[str, EventProfile] = {}
-        self.blocks: dict[tuple[Any, ...], list[str]] = {}
+        self.blocks: dict[tuple[Any, ...], list[Entry]] = {}
         self.redirect: dict[str, str] = {}
         self.threshold = float(settings()["threshold"])
         self.similarity = similarity
-        self.recent: dict[str, list[str]] = {}
+        self.recent: dict[str, list[Entry]] = {}
+        windows = settings()["windows"]
+        self.unit_window, self.window = int(windows["unit"]), int(windows["other"])
 
     def add_existing(self, event_id: str, m: MentionFeatures, is_open: bool = True) -> None:
         """File a mention already linked to an event (from the store) under that event."""
@@ -230,25 +233,33 @@ class Clusterer:
     def _file(self, profile: EventProfile, m: MentionFeatures) -> None:
         profile.add(m)
         for key in block_keys(m):
-            ids = self.blocks.setdefault(key, [])
-            if not ids or ids[-1] != profile.id:
-                ids.append(profile.id)
+            entries = self.blocks.setdefault(key, [])
+            if not entries or entries[-1][1] != profile.id:
+                entries.append((m.published, profile.id))
         if m.weak and self.similarity is not None:
             recent = self.recent.setdefault(m.family, [])
-            if not recent or recent[-1] != profile.id:
-                recent.append(profile.id)
+            if not recent or recent[-1][1] != profile.id:
+                recent.append((m.published, profile.id))
 
     def candidates(self, m: MentionFeatures) -> list[EventProfile]:
         seen: dict[str, EventProfile] = {}
-        keys = block_keys(m)
-        for key in keys:
-            for event_id in self.blocks.get(key, [])[-BLOCK_SCAN:]:
-                self._consider(seen, event_id, m)
+        for key in block_keys(m):
+            window = None if key[0] == "root" else self.unit_window if key[0] == "unit" else self.window
+            self._scan(seen, self.blocks.get(key, []), m, BLOCK_SCAN, window)
         if m.weak and self.similarity is not None:
             limit = int(settings()["embedding"]["max_candidates"])
-            for event_id in self.recent.get(m.family, [])[-limit:]:
-                self._consider(seen, event_id, m)
+            self._scan(seen, self.recent.get(m.family, []), m, limit, self.window)
         return list(seen.values())
+
+    def _scan(self, seen: dict[str, EventProfile], entries: list[Entry], m: MentionFeatures, limit: int,
+              window: int | None) -> None:
+        """The newest ``limit`` entries of a block, stopping at those filed ``window`` days
+        before the mention's publication (entries are filed roughly in publication order)."""
+        for published, event_id in reversed(entries[-limit:]):
+            if window is not None and published is not None and m.published is not None \
+                    and published < m.published - window:
+                break
+            self._consider(seen, event_id, m)
 
     def _consider(self, seen: dict[str, EventProfile], event_id: str, m: MentionFeatures) -> None:
         event_id = self.redirect.get(event_id, event_id)

@@ -163,7 +163,7 @@ SELECT m.id, m.document_id, m.type, m.by_relatives, m.fields, m.confidence, m.st
        d.source_kind, d.external_id, d.published, d.copy_of, d.parent_id, d.forwarded_from,
        substr(d.text, m.start + 1, MIN(MAX(m."end" - m.start, 0), {span})) AS span,
        (SELECT group_concat(quote, ' ') FROM evidence e WHERE e.mention_id = m.id) AS quotes,
-       (SELECT COUNT(*) FROM mentions o WHERE o.document_id = m.document_id AND o.type = m.type
+       (SELECT COUNT(*) FROM mentions o WHERE o.document_id = m.document_id AND +o.type = m.type
             AND o.start < m.start) AS rank,
        (SELECT f.id FROM documents f WHERE d.forwarded_from IS NOT NULL
             AND f.external_id = d.forwarded_from ORDER BY f.id LIMIT 1) AS forwarded_id

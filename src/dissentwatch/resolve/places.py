@@ -8,6 +8,7 @@ gazetteer module is not installed yet, every lookup answers ``None``.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 from functools import lru_cache
 from typing import Any
@@ -17,10 +18,9 @@ log = logging.getLogger(__name__)
 
 def _places_api() -> Any | None:
     try:
-        from dissentwatch.analyze.fields import places
+        return importlib.import_module("dissentwatch.analyze.fields.places")
     except ImportError:
         return None
-    return places
 
 
 def _as_dict(value: Any) -> dict[str, Any] | None:

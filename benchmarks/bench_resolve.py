@@ -1,0 +1,163 @@
+"""Resolve throughput and memory: N synthetic mentions (default 100,000) clustered into events.
+
+Synthetic occurrences (units, dates, regions from the gazetteers' ranges) are each reported by
+1-8 documents in up to three languages over a few days, some of them verbatim copies. The store
+is generated first; resolve then runs in a fresh child process so that its time and peak RSS
+are its own. Also printed: pairwise precision/recall against the synthetic truth, and the time
+of an incremental run that places 1% more mentions.
+
+    python benchmarks/bench_resolve.py [--mentions 100000] [--keep DB]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from dissentwatch.store import Store
+
+TYPES = ["video_appeal", "video_appeal", "written_appeal", "refusal", "desertion", "prosecution", "dismissal"]
+KINDS = ["regiment", "brigade", "battalion", "division"]
+REGIONS = [f"RU-R{i:02d}" for i in range(85)]
+WORDS = ["бойцы", "мобилизованные", "полк", "бригада", "обращение", "видео", "президенту", "командование", "штурм", "потери", "soldiers", "appeal", "video", "regiment", "brigade", "assault", "losses", "vidéo", "soldats", "régiment"]
+
+
+def synthetic_reports(n_mentions: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Reports (one mention each) of synthetic occurrences, with the occurrence as truth."""
+    rng = random.Random(seed)
+    reports: list[dict[str, Any]] = []
+    occurrence = 0
+    start = date(2022, 3, 1)
+    while len(reports) < n_mentions:
+        occurrence += 1
+        day = start + timedelta(days=rng.randrange(1300))
+        fields: dict[str, Any] = {"date": day.isoformat()}
+        if rng.random() < 0.7:
+            fields["unit"] = {"name": "", "number": str(rng.randrange(1, 1500)), "kind": rng.choice(KINDS)}
+        if rng.random() < 0.6:
+            fields["home_regions"] = [{"name": r, "iso": r} for r in rng.sample(REGIONS, rng.randint(1, 3))]
+        kind = rng.choice(TYPES)
+        words = " ".join(rng.choice(WORDS) for _ in range(40))
+        for copy in range(rng.randint(1, 8)):
+            report = dict(fields)
+            if rng.random() < 0.3:
+                report.pop("date")  # a report that does not repeat the date
+            published = day + timedelta(days=rng.randint(0, 4), hours=copy)
+            verbatim = copy > 0 and rng.random() < 0.25
+            text = words if verbatim else f"{words} {occurrence} {copy} {rng.random()}"
+            reports.append({"occurrence": occurrence, "type": kind, "fields": report,
+                            "published": published.isoformat() + "T00:00:00Z", "text": text, "verbatim": verbatim})
+    return reports[:n_mentions]
+
+
+def write_store(path: Path, reports: list[dict[str, Any]]) -> None:
+    now = "2025-01-01T00:00:00Z"
+    with Store(path) as store, store.transaction() as conn:
+        first_by_hash: dict[str, int] = {}
+        for i, r in enumerate(reports, 1):
+            digest = hashlib.sha256(r["text"].encode()).hexdigest()
+            conn.execute(
+                "INSERT INTO documents (id, source_kind, external_id, text, content_hash, collected, updated, "
+                "published, language, outlet, copy_of) VALUES (?, 'files', ?, ?, ?, ?, ?, ?, 'ru', ?, ?)",
+                (i, f"bench/{i}", r["text"], digest, now, now, r["published"], f"outlet{i % 300}",
+                 first_by_hash.get(digest)),
+            )
+            first_by_hash.setdefault(digest, i)
+            conn.execute(
+                'INSERT INTO mentions (id, key, document_id, type, fields, confidence, extractor, start, "end", created) '
+                "VALUES (?, ?, ?, ?, ?, 0.7, 'bench', 0, 60, ?)",
+                (i, f"{i}:{r['type']}:0", i, r["type"], json.dumps(r["fields"]), now),
+            )
+            conn.execute('INSERT INTO evidence (mention_id, field, document_id, start, "end", quote) '
+                         "VALUES (?, 'type', ?, 0, 20, ?)", (i, i, r["text"][:20]))
+
+
+def run_resolve(path: Path) -> dict[str, Any]:
+    """Resolve in this process; time and peak RSS."""
+    from dissentwatch.resolve.resolver import resolve_mentions
+
+    started = time.perf_counter()
+    with Store(path) as store:
+        stats = resolve_mentions(store)
+    return {"seconds": round(time.perf_counter() - started, 2),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "stats": stats.as_dict()}
+
+
+def child_resolve(path: Path) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--resolve-only", str(path)], capture_output=True,
+                         text=True, check=True)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def pairwise_quality(path: Path, reports: list[dict[str, Any]], sample: int = 4000) -> dict[str, float]:
+    with Store(path) as store:
+        event_of = {r[0]: r[1] for r in store.query("SELECT mention_id, event_id FROM event_mentions")}
+    ids = list(range(1, min(sample, len(reports)) + 1))
+    tp = fp = fn = 0
+    for a, b in combinations(ids, 2):
+        same_true = reports[a - 1]["occurrence"] == reports[b - 1]["occurrence"]
+        same_pred = event_of.get(a) == event_of.get(b)
+        tp += same_true and same_pred
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+    p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / max(p + r, 1e-9), 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mentions", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="write the store here and keep it")
+    parser.add_argument("--resolve-only", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.resolve_only:
+        print(json.dumps(run_resolve(args.resolve_only)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or Path(tmp) / "bench.db"
+        reports = synthetic_reports(args.mentions + args.mentions // 100)
+        base, extra = reports[: args.mentions], reports[args.mentions :]
+        started = time.perf_counter()
+        write_store(path, base)
+        print(f"generated {len(base)} mentions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        first = child_resolve(path)
+        print(f"resolve {len(base)} mentions: {first['seconds']} s, peak RSS {first['peak_rss_mib']} MiB, "
+              f"events {first['stats']['events_founded']}, relations {first['stats']['relations']}")
+        print(f"pairwise vs synthetic truth (first 4000 mentions): {pairwise_quality(path, base)}")
+        write_more(path, extra, offset=len(base))
+        again = child_resolve(path)
+        print(f"incremental: {again['stats']['mentions_placed']} new mentions in {again['seconds']} s "
+              f"(peak RSS {again['peak_rss_mib']} MiB)")
+
+
+def write_more(path: Path, reports: list[dict[str, Any]], offset: int) -> None:
+    now = "2025-01-02T00:00:00Z"
+    with Store(path) as store, store.transaction() as conn:
+        for i, r in enumerate(reports, offset + 1):
+            conn.execute(
+                "INSERT INTO documents (id, source_kind, external_id, text, content_hash, collected, updated, "
+                "published, language) VALUES (?, 'files', ?, ?, ?, ?, ?, ?, 'en')",
+                (i, f"bench/{i}", r["text"], hashlib.sha256(r["text"].encode()).hexdigest(), now, now, r["published"]),
+            )
+            conn.execute(
+                'INSERT INTO mentions (id, key, document_id, type, fields, confidence, extractor, start, "end", created) '
+                "VALUES (?, ?, ?, ?, ?, 0.7, 'bench', 0, 60, ?)",
+                (i, f"{i}:{r['type']}:0", i, r["type"], json.dumps(r["fields"]), now),
+            )
+
+
+if __name__ == "__main__":
+    main()
