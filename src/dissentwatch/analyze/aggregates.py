@@ -27,10 +27,14 @@ _NUMBER_WORDS = {
 _NUMBER_WORD = re.compile(r"(?<!\w)(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?!\w)")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _STRICT_COUNTED = re.compile(
-    r"(?<!\w)(?:\w+\s+){0,2}?(видео\w*|видеообращени\w*|обращени\w*|ролик\w*|уголовн\w* дел\w*|дел\b|приговор\w*|"
-    r"случа\w*|жалоб\w*|писем|отказник\w*|дезертир\w*|відео\w*|звернен\w*|справ\b|відмовник\w*|"
-    r"videos?|pleas|appeals|cases|letters|complaints|refuseniks|deserters|recordings|vid[ée]os|appels|"
-    r"plaintes|d[ée]serteurs|видеоклип\w*|nagrań|filmati|региона|regions|регион\w*)"
+    r"(?:(?!(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december|janvier|f[ée]vrier|mars|avril|mai|juin|"
+    r"juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre))[\w-]+\s+)?"
+    r"(видео\b|видеообращени[йя]\b|обращени[йя]\b|ролик(?:ов|а|и)\b|видеоролик(?:ов|а)\b|уголовн\w* дел\w*|дел(?:а)?\b|"
+    r"приговор(?:ов|а)\b|случа(?:ев|я)\b|жалоб\b|писем\b|отказник(?:ов|а)\b|дезертир(?:ов|а)\b|відео\b|"
+    r"звернен(?:ь|ня)\b|справ\b|відмовник(?:ів|а)\b|videos\b|pleas\b|appeals\b|cases\b|letters\b|complaints\b|"
+    r"refuseniks\b|deserters\b|recordings\b|vid[ée]os\b|appels\b|plaintes\b|d[ée]serteurs\b|видеоклип(?:ов|а)\b|"
+    r"nagrań\b|filmati\b|региона\b|regions\b|регионов\b)"
 )
 
 

@@ -21,6 +21,8 @@ RULES_VERSION = f"classify_rules.v1.lex{lexicon_version()}"
 _COURT = re.compile(r"(?<!\w)(обвин\w*|суд\w*|приговор\w*|charged|court|trial|tribunal|verurteil\w*|condamn\w*)")
 _WAGNER = re.compile(r"(?<!\w)(пригожин\w*|вагнер\w*|prigozhin\w*|wagner\w*|prigojine)")
 _ANAPHORA = re.compile(r"\W*(these|those|such|they|ces|ceux|ils|elles|эти|такие|они|ці|такі|вони)\b")
+APPEAL_TYPES = {"video_appeal", "written_appeal", "appeal_unspecified"}
+_LETTER = re.compile(r"письм|letter|lettre|лист")
 _WRITTEN_STRONG = re.compile(
     r"(?<!\w)(письм\w*|петици\w*|заявлени\w*|letters?|petition\w*|lettres?|p[ée]tition\w*|лист\w*|петиці\w*|писмо)"
 )
@@ -51,15 +53,6 @@ def _window(sentences: list[Sentence], i: int, before: int, after: int) -> tuple
     return sentences[lo].start, sentences[hi].end
 
 
-def _relatives_lead(view: str, start: int, trigger_start: int) -> bool:
-    """Relatives are the subject: they are named before the trigger and before any soldier."""
-    rel = pattern("relatives").search(view, start, trigger_start)
-    if rel is None:
-        return False
-    actor = pattern("actor").search(view, start, trigger_start)
-    return actor is None or rel.start() <= actor.start()
-
-
 def _ukrainian_side(view: str) -> bool:
     ukr = sum(1 for _ in pattern("ukrainian_side").finditer(view))
     rus = sum(1 for _ in pattern("russian_side").finditer(view))
@@ -67,9 +60,23 @@ def _ukrainian_side(view: str) -> bool:
 
 
 def _blocked(view: str, sentences: list[Sentence], i: int) -> bool:
-    """Prisoners of war or intercepted calls in the sentence or the one before it."""
+    """Prisoners of war, intercepted calls or a law's wording in the sentence, the one before it
+    or the lead of the document (its first two sentences)."""
     lo, hi = _window(sentences, i, 1, 0)
-    return pattern("pow").search(view, lo, hi) is not None or pattern("intercept").search(view, lo, hi) is not None
+    lead_end = sentences[min(1, len(sentences) - 1)].end
+    for start, end in ((lo, hi), (0, lead_end)):
+        if pattern("pow").search(view, start, end) or pattern("intercept").search(view, start, end):
+            return True
+    return pattern("law_description").search(view, sentences[i].start, sentences[i].end) is not None
+
+
+def _lead(view: str, category: str, start: int, trigger_start: int) -> bool:
+    """``category`` (relatives, officials) is the subject: named before the trigger and any soldier."""
+    found = pattern(category).search(view, start, trigger_start)
+    if found is None:
+        return False
+    actor = pattern("actor").search(view, start, trigger_start)
+    return actor is None or found.start() <= actor.start()
 
 
 def _appeal_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> list[tuple[str, re.Match[str], float]]:
@@ -83,7 +90,7 @@ def _appeal_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> 
         return [("video_appeal", appeal, 0.7)]
     if _WRITTEN_STRONG.search(view, s.start, s.end):
         return [("written_appeal", appeal, 0.7)]
-    lo, hi = _window(sentences, i, 2, 1)
+    lo, hi = _window(sentences, i, 3, 1)
     if pattern("video").search(view, lo, hi):
         return [("video_appeal", appeal, 0.55)]
     return [("appeal_unspecified", appeal, 0.5)]
@@ -125,7 +132,8 @@ def classify_sentences(
     for i, s in enumerate(sentences):
         found = [*_appeal_types(view, s, sentences, i), *_other_types(view, s, sentences, i)]
         if not found:
-            previous_generic = False
+            previous_generic = bool(pattern("video").search(view, s.start, s.end)) and bool(
+                pattern("generic").search(view, s.start, s.end))
             continue
         is_count, number, counted = count_statement(view, s.start, s.end)
         if is_count:
@@ -142,14 +150,18 @@ def classify_sentences(
 def _accept(
     view: str, s: Sentence, sentences: list[Sentence], i: int, found: list[tuple[str, re.Match[str], float]]
 ) -> list[Candidate]:
-    lo, _ = _window(sentences, i, 1, 0)
+    lo, _ = _window(sentences, i, 2, 0)
     has_actor = pattern("actor").search(view, lo, s.end) is not None
     accepted = []
     for kind, match, score in found:
-        relatives = _relatives_lead(view, s.start, match.start())
+        relatives = _lead(view, "relatives", s.start, match.start())
         if not (has_actor or relatives):
             continue
-        if relatives and pattern("relatives_campaign").search(view, s.start, s.end) and kind == "appeal_unspecified":
-            continue
+        appeal = kind in APPEAL_TYPES
+        if appeal and not relatives and _lead(view, "official", s.start, match.start()):
+            continue  # an official's referral or address, not the soldiers' appeal
+        if relatives and appeal and (_LETTER.match(match.group()) or (
+                kind == "appeal_unspecified" and pattern("relatives_campaign").search(view, s.start, s.end))):
+            continue  # letters from the front; street protests and campaigns
         accepted.append(Candidate(kind, s.start, s.end, match.start(), match.end(), i, relatives, score))
     return accepted

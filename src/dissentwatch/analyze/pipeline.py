@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from dissentwatch.analyze.classify import RULES_VERSION, Candidate, classify_sen
 from dissentwatch.analyze.gate import GATE_VERSION, passes_gate
 from dissentwatch.analyze.normalise import matching_view
 from dissentwatch.analyze.segment import SEGMENT_VERSION, Segment, segment_candidates
-from dissentwatch.analyze.text import sentences, trim_span
+from dissentwatch.analyze.text import Sentence, sentences, trim_span
 from dissentwatch.models import Aggregate, Evidence, Mention
 from dissentwatch.store import Store
 from dissentwatch.store.mentions import documents_to_analyze, save_analysis
@@ -123,11 +124,21 @@ def analyze_text(
 
         language = detect_language(text)[0]
         result.language = language
-    sents = sentences(text, language)
+    sents = split_sentences(text, language)
     candidates, result.aggregates = classify_sentences(text, view, sents, document_id)
     for seg in segment_candidates(view, candidates):
         result.mentions.append(_mention(text, seg, language, published, document_id))
     return result
+
+
+_CJK_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
+
+
+def split_sentences(text: str, language: str | None) -> list[Sentence]:
+    """Sentences of ``text``; scripts without spaces are cut at their full stops."""
+    if language in {"ja", "zh"}:
+        return [Sentence(m.start(), m.end(), m.group()) for m in _CJK_SENTENCE.finditer(text) if m.group().strip()]
+    return sentences(text, language)
 
 
 def _analyze_row(row: tuple[int, str, str | None, str | None]) -> Analysis:

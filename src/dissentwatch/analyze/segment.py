@@ -65,11 +65,12 @@ def anchors(view: str, start: int, end: int) -> tuple[set[str], set[str]]:
 
 def _resolve_unspecified(candidates: list[Candidate]) -> list[Candidate]:
     has_video = any(c.type == "video_appeal" for c in candidates)
+    has_other = any(c.type not in {"video_appeal", "written_appeal", "appeal_unspecified"} for c in candidates)
     resolved = []
     for c in candidates:
         if c.type == "appeal_unspecified":
-            if has_video:
-                continue
+            if has_video or has_other:
+                continue  # complaints told within another event's report
             c.type = "written_appeal"
         resolved.append(c)
     if any(c.type == "prosecution" for c in resolved):
