@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORDS, csrf_of, login
 from dw_seed import PAYLOAD_IMG, PAYLOAD_SCRIPT
 from starlette.testclient import TestClient
 
+from conftest import PASSWORDS, csrf_of, login
 from dissentwatch.publish.counts import count_events
 from dissentwatch.store import Store
 from dissentwatch.web import auth

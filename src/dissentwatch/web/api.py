@@ -17,7 +17,7 @@ from dissentwatch.publish.shape import event_as_dict, events_as_dicts
 from dissentwatch.store import Store
 from dissentwatch.store.events import SORTS, get_event_row, query_events
 from dissentwatch.web.app import api, route, store_of
-from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, parse_listing
+from dissentwatch.web.views import DATE_PATTERN, MAX_LIMIT, document_by_external_id, parse_listing
 
 
 def _json(data: Any, status_code: int = 200) -> JSONResponse:
@@ -112,8 +112,8 @@ _FILTERS: list[tuple[str, str, dict[str, Any]]] = [
     ("type", "event type (repeatable)", {"type": "array", "items": {"type": "string", "enum": [
         "video_appeal", "written_appeal", "refusal", "mutiny", "desertion", "dismissal", "prosecution",
         "legal_challenge"]}}),
-    ("since", "first date, inclusive: 2023, 2023-03 or 2023-03-06", {"type": "string"}),
-    ("until", "last date, inclusive", {"type": "string"}),
+    ("since", "first date, inclusive: 2023, 2023-03 or 2023-03-06", {"type": "string", "pattern": DATE_PATTERN}),
+    ("until", "last date, inclusive", {"type": "string", "pattern": DATE_PATTERN}),
     ("region", "ISO 3166-2 code or region name", {"type": "string", "maxLength": 200}),
     ("unit", "unit number or name: 255, 255th regiment", {"type": "string", "maxLength": 200}),
     ("review_status", "new, confirmed, rejected, edited (repeatable)", {"type": "array", "items": {
@@ -141,6 +141,11 @@ def _responses(ok: str, schema: dict[str, Any]) -> dict[str, Any]:
             "400": {"description": "a bad parameter", "content": error},
             "401": {"description": "no or bad token", "content": error},
             "404": {"description": "not found", "content": error}}
+
+
+def _by_pattern() -> str:
+    names = "|".join(DIMENSIONS)
+    return f"^({names})(,({names})){{0,2}}$"
 
 
 def openapi_document() -> dict[str, Any]:
@@ -172,8 +177,8 @@ def openapi_document() -> dict[str, Any]:
                 "responses": _responses("the document", {"$ref": "#/components/schemas/Document"})}},
             "/api/counts": {"get": {
                 "operationId": "countEvents", "summary": "Event counts, as `dissentwatch counts` gives them",
-                "parameters": _params(("by", "comma-separated dimensions: " + ", ".join(DIMENSIONS),
-                                       {"type": "string"}),
+                "parameters": _params(("by", "comma-separated dimensions (one to three): " + ", ".join(DIMENSIONS),
+                                       {"type": "string", "pattern": _by_pattern()}),
                                       ("include_rejected", "count rejected events too", {"type": "boolean"})),
                 "responses": _responses("the counts", {"$ref": "#/components/schemas/Counts"})}},
         },

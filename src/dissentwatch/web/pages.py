@@ -170,8 +170,8 @@ def _related_views(store: Store, related: list[dict[str, Any]]) -> list[dict[str
 
 def _history(store: Store, event_id: str) -> list[dict[str, Any]]:
     rows = store.query(
-        "SELECT * FROM decisions WHERE event_id = ? OR event_id IN "
-        "(SELECT id FROM events WHERE merged_into = ?) ORDER BY id DESC", (event_id, event_id),
+        "SELECT * FROM decisions WHERE event_id = ? OR (action != 'merge' AND event_id IN "
+        "(SELECT id FROM events WHERE merged_into = ?)) ORDER BY id DESC", (event_id, event_id),
     )
     return [dict(r) for r in rows]
 

@@ -22,7 +22,8 @@ from dissentwatch.web import basemap
 
 FILTER_KEYS = ("type", "since", "until", "region", "unit", "review_status", "language", "outlet", "q")
 MAX_LIMIT = 500
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+_DATE = re.compile(DATE_PATTERN)
 TYPE_COLOURS = {
     "video_appeal": "#1f77b4", "written_appeal": "#17becf", "refusal": "#d62728", "mutiny": "#8c564b",
     "desertion": "#ff7f0e", "dismissal": "#9467bd", "prosecution": "#7f7f7f", "legal_challenge": "#2ca02c",
@@ -69,7 +70,7 @@ def parse_listing(params: QueryParams, default_limit: int = 50) -> Listing:
         filters[key] = values
     for key in ("since", "until"):
         value = params.get(key) or None
-        if value and not _DATE.match(value):
+        if value and not _DATE.fullmatch(value):
             raise _bad(f"{key} must be a date like 2023-03-06, 2023-03 or 2023, not {value!r}")
         filters[key] = value
     for key in ("region", "unit", "language", "outlet", "q"):
@@ -189,10 +190,11 @@ def map_points(store: Store) -> dict[str, Any]:
                 _add_place(places, "location", location)
     points = sorted(places.values(), key=lambda p: -p["n"])
     top = max((p["n"] for p in points), default=1)
+    box = basemap.view_box((p["lon"], p["lat"]) for p in points)
+    width = float(box.split()[2])
     for p in points:
         p["x"], p["y"] = basemap.project(p["lon"], p["lat"])
-        p["r"] = round(2.2 + 4.5 * (p["n"] / top) ** 0.5, 1)
-    box = basemap.view_box((p["lon"], p["lat"]) for p in points)
+        p["r"] = round(width * (0.007 + 0.013 * (p["n"] / top) ** 0.5), 2)
     return {"points": points, "countries": basemap.country_paths(), "view_box": box}
 
 
