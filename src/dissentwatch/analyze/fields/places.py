@@ -1,0 +1,338 @@
+"""The places gazetteer (``data/places.json``): regions and cities found in text, in any case form.
+
+Russian names are matched on lemmas (pymorphy3: «Курской области» → курский область,
+«Белгородчины» → белгородчина); Ukrainian, English, French and other spellings are matched as
+surface forms, Cyrillic ones with a stem that tolerates case endings («Московської області»).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from dissentwatch.analyze.text import Token, lemma, lemma_set, tokens
+
+GAZETTEER_VERSION = "places.v1"
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_CYRILLIC = re.compile("[а-яёіїєґ]", re.IGNORECASE)
+_UK_ENDING = re.compile("[аяоеєіїиуюьйы]{1,2}$")
+_AMBIGUOUS_BEFORE = frozenset(
+    "в во из под у около город г города городе городу near from in at à de d du près".split()
+)
+_REGION_WORDS = "(?:[Oo]blast|[Rr]egion|[Pp]rovince|[Kk]rai|[Kk]ray|[Tt]erritory)"
+_FR_REGION_WORDS = "(?:oblast|région|province|kraï|territoire)"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One gazetteer entry: a region (federal subject, occupied oblast, country) or a city."""
+
+    name: str
+    iso: str
+    kind: str
+    lat: float
+    lon: float
+    city: bool = False
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    """A place named in a text: ``iso`` is the region's code (a city's federal subject)."""
+
+    iso: str
+    name_en: str
+    kind: str
+    lat: float
+    lon: float
+    start: int
+    end: int
+    quote: str
+    adjective: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.name_en
+
+    @property
+    def city(self) -> bool:
+        return self.kind == "city"
+
+    @property
+    def precision(self) -> str:
+        return "city" if self.kind == "city" else "region"
+
+    @property
+    def region_iso(self) -> str:
+        return self.iso
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"name": self.name_en, "precision": self.precision, "region_iso": self.iso}
+
+
+@cache
+def gazetteer() -> dict[str, Any]:
+    """The parsed ``places.json``."""
+    text = resources.files("dissentwatch").joinpath("data/places.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def places() -> tuple[tuple[Place, dict[str, list[str]]], ...]:
+    """Every entry with its names per language: regions first, then cities."""
+    data = gazetteer()
+    out = [(Place(r["name"], r["iso"], r["kind"], r["lat"], r["lon"]), r["names"]) for r in data["regions"]]
+    out += [
+        (Place(c["name"], c["region"], "city", c["lat"], c["lon"], True, bool(c.get("ambiguous"))), c["names"])
+        for c in data["cities"]
+    ]
+    return tuple(out)
+
+
+def region_by_iso(iso: str) -> dict[str, Any] | None:
+    """``{name, iso, kind, lat, lon, names}`` of a region code, or None."""
+    for region in gazetteer()["regions"]:
+        if region["iso"] == iso:
+            return {k: region[k] for k in ("name", "iso", "kind", "lat", "lon", "names")}
+    return None
+
+
+def region_place(iso: str) -> Place | None:
+    for place, _ in places():
+        if place.iso == iso and not place.city:
+            return place
+    return None
+
+
+# --- Russian: lemma sequences -------------------------------------------------------------
+
+
+def _lemma_key(phrase: str) -> tuple[str, ...]:
+    return tuple(lemma(w, "ru") for w in _WORD.findall(phrase))
+
+
+def _ru_variants(name: str) -> list[str]:
+    out = [name]
+    if name.endswith(" область"):
+        out.append(name[: -len("область")] + "обл")
+    return out
+
+
+@cache
+def _ru_index() -> dict[str, list[tuple[tuple[str, ...], Place, bool]]]:
+    """First lemma → [(lemma sequence, place, is_adjective_only)], longest sequences first."""
+    index: dict[str, list[tuple[tuple[str, ...], Place, bool]]] = defaultdict(list)
+    for place, names in places():
+        for name in names.get("ru", []):
+            for variant in _ru_variants(name):
+                key = _lemma_key(variant)
+                if key:
+                    index[key[0]].append((key, place, False))
+            words = name.split()
+            if not place.city and len(words) == 2 and words[1] in {"область", "край"}:
+                adjective = _lemma_key(words[0])
+                index[adjective[0]].append((adjective, place, True))
+    for entries in index.values():
+        entries.sort(key=lambda e: (-len(e[0]), e[2]))
+    return dict(index)
+
+
+def _ru_matches(text: str, toks: list[Token]) -> list[PlaceMatch]:
+    index = _ru_index()
+    found: list[PlaceMatch] = []
+    i = 0
+    while i < len(toks):
+        match = _ru_match_at(text, toks, i, index)
+        if match is None:
+            i += 1
+            continue
+        found.append(match[0])
+        i += match[1]
+    return found
+
+
+def _ru_match_at(
+    text: str, toks: list[Token], i: int, index: dict[str, list[tuple[tuple[str, ...], Place, bool]]]
+) -> tuple[PlaceMatch, int] | None:
+    for first in lemma_set(toks[i].text, "ru"):
+        for key, place, adjective in index.get(first, ()):
+            n = len(key)
+            if i + n > len(toks) or not all(key[k] in lemma_set(toks[i + k].text, "ru") for k in range(1, n)):
+                continue
+            if not adjective and not _plausible(text, toks, i, place):
+                continue
+            start, end = toks[i].start, toks[i + n - 1].end
+            return _match(place, start, end, text, adjective), n
+    return None
+
+
+def _plausible(text: str, toks: list[Token], i: int, place: Place) -> bool:
+    """Proper names are capitalised; ambiguous ones («Владимир», «Курган») need a preposition."""
+    word = toks[i].text
+    if not word[:1].isupper():
+        return False
+    if place.ambiguous:
+        before = toks[i - 1].text.lower() if i > 0 else ""
+        return before in _AMBIGUOUS_BEFORE and not _followed_by_name(toks, i)
+    return True
+
+
+def _followed_by_name(toks: list[Token], i: int) -> bool:
+    return i + 1 < len(toks) and toks[i + 1].text[:1].isupper() and toks[i + 1].start - toks[i].end <= 1
+
+
+def _match(place: Place, start: int, end: int, text: str, adjective: bool = False) -> PlaceMatch:
+    return PlaceMatch(place.iso, place.name, place.kind, place.lat, place.lon, start, end, text[start:end],
+                      adjective)
+
+
+# --- other languages: surface forms ---------------------------------------------------------
+
+
+def _stem_cyrillic(word: str) -> str:
+    stem = _UK_ENDING.sub("", word)
+    if len(stem) < 3:
+        stem = word
+    return re.escape(stem) + r"\w{0,4}"
+
+
+def _surface_pattern(name: str) -> str:
+    words = name.split()
+    if _CYRILLIC.search(name):
+        return r"\s+".join(_stem_cyrillic(w) for w in words)
+    return r"\s+".join(re.escape(w) for w in words) + r"(?:['’]s)?"
+
+
+def _latin_region_patterns(place: Place, names: dict[str, list[str]]) -> list[str]:
+    """«Kursk region», «the Kursk Oblast», «région de Koursk» built from the listed names."""
+    out = []
+    for name in names.get("en", []):
+        for suffix in (" Oblast", " Krai", " region"):
+            if name.endswith(suffix):
+                out.append(re.escape(name[: -len(suffix)]) + r"\s+" + _REGION_WORDS)
+    for name in names.get("fr", []):
+        head, _, rest = name.partition(" ")
+        if head in {"oblast", "kraï"} and rest:
+            out.append(_FR_REGION_WORDS + r"\s+" + re.escape(rest).replace(r"\ ", r"\s+"))
+    return out
+
+
+@cache
+def _surface_index() -> dict[str, list[tuple[re.Pattern[str], Place]]]:
+    """First three lower-case letters → [(compiled pattern, place)], longest patterns first."""
+    index: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+    for place, names in places():
+        patterns = [_surface_pattern(n) for lang in ("en", "fr", "uk") for n in names.get(lang, [])]
+        if not place.city:
+            patterns += _latin_region_patterns(place, names)
+        for pattern in set(patterns):
+            for prefix in _prefixes(pattern):
+                index[prefix].append((pattern, place))
+    return {
+        prefix: [(re.compile(p + r"(?!\w)", re.IGNORECASE), place)
+                 for p, place in sorted(entries, key=lambda e: -len(e[0]))]
+        for prefix, entries in index.items()
+    }
+
+
+def _prefixes(pattern: str) -> list[str]:
+    """The lower-case first letters a pattern can start with (its alternatives' heads)."""
+    if pattern.startswith("(?:"):
+        inner = pattern[3 : pattern.index(")")]
+        return sorted({alt.lower()[:3] for alt in inner.split("|")})
+    head = re.sub(r"\\(.)", r"\1", pattern).lower()
+    return [head[:3]]
+
+
+_WORD_START = re.compile(r"(?<!\w)\w")
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+
+
+def _surface_matches(text: str, start: int, end: int) -> list[PlaceMatch]:
+    index = _surface_index()
+    found = []
+    for w in _WORD_START.finditer(text, start, end):
+        position = w.start()
+        for pattern, place in index.get(text[position : position + 3].lower(), ()):
+            m = pattern.match(text, position, end)
+            if m and any(ch.isupper() for ch in m.group()) and _latin_plausible(text, m, place):
+                found.append(_match(place, m.start(), m.end(), text))
+                break
+    return found
+
+
+def _latin_plausible(text: str, m: re.Match[str], place: Place) -> bool:
+    if not place.ambiguous:
+        return True
+    before = _LAST_WORD.search(text, max(0, m.start() - 20), m.start())
+    after = text[m.end() : m.end() + 2]
+    return bool(before) and before.group(1).lower() in _AMBIGUOUS_BEFORE and not after[1:2].isupper()
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def find_places(
+    text: str, lang: str | None = None, start: int = 0, end: int | None = None, adjectives: bool = False
+) -> list[PlaceMatch]:
+    """Places named in ``text[start:end]``, in text order, overlapping matches resolved longest first.
+
+    ``adjectives`` also returns bare region adjectives («оренбургские» → Orenburg Oblast).
+    """
+    end = len(text) if end is None else end
+    found = _surface_matches(text, start, end)
+    if _CYRILLIC.search(text, start, end):
+        found += _ru_matches(text, tokens(text, "ru", start, end))
+    if not adjectives:
+        found = [m for m in found if not m.adjective]
+    return _non_overlapping(found)
+
+
+def _non_overlapping(found: list[PlaceMatch]) -> list[PlaceMatch]:
+    chosen: list[PlaceMatch] = []
+    for m in sorted(found, key=lambda m: (-(m.end - m.start), m.start)):
+        if all(m.end <= c.start or m.start >= c.end for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+@cache
+def _name_index() -> dict[str, str]:
+    """Lower-case names of every entry (and ISO codes) → region ISO code."""
+    index: dict[str, str] = {}
+    for place, names in reversed(places()):
+        for lang_names in names.values():
+            for name in lang_names:
+                index[name.lower()] = place.iso
+        index[place.name.lower()] = place.iso
+    for region in gazetteer()["regions"]:
+        index[region["iso"].lower()] = region["iso"]
+    return index
+
+
+@cache
+def normalise_region(name: str) -> str | None:
+    """The ISO code of a region or city name in any language or case form; None if unknown.
+
+    «Kaliningrad», "Kaliningrad Oblast", «Калининградской области», "RU-KGD" → "RU-KGD".
+    """
+    if not name or not name.strip():
+        return None
+    iso = _name_index().get(name.strip().lower())
+    if iso:
+        return iso
+    found = find_places(name, None, adjectives=True) or find_places(name.title(), None, adjectives=True)
+    return found[0].iso if found else None
+
+
+def region_entry(match: PlaceMatch) -> dict[str, Any]:
+    """A home-region value in the export shape: ``{name, iso, lat, lon}`` (+ ``city`` for cities)."""
+    if match.city:
+        return {"name": match.name_en, "iso": match.iso, "lat": match.lat, "lon": match.lon, "city": True}
+    return {"name": match.name_en, "iso": match.iso, "lat": match.lat, "lon": match.lon}
