@@ -225,5 +225,20 @@ def collect_web_command(ctx: Context, urls: tuple[str, ...], timeout: float, ret
     _fetch_and_store(ctx, "web", urls, timeout, retries, interval)
 
 
+@collect.command("demo")
+@pass_context
+def collect_demo_command(ctx: Context) -> None:
+    """Import the bundled demo corpus (invented, illustrative texts): a Telegram export and articles."""
+    import itertools
+
+    from dissentwatch.collect.files import collect_files
+    from dissentwatch.collect.telegram_export import collect_telegram_export
+    from dissentwatch.demo import demo_paths
+
+    export, articles = demo_paths()
+    items = itertools.chain(collect_telegram_export(export), collect_files([articles]))
+    run_collector(ctx, "collect demo", items, "demo documents")
+
+
 def register(group: click.Group) -> None:
     group.add_command(collect)

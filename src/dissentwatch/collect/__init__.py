@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -26,7 +27,8 @@ class CollectError(Exception):
 
 
 def decode_bytes(data: bytes, where: str) -> str:
-    """UTF-8 (with or without BOM), else the encoding charset-normalizer detects, else an error."""
+    """UTF-8 (with or without BOM), else the most plausible of the detected and the usual Cyrillic
+    encodings (windows-1251, KOI8-R, windows-1252), else a CollectError naming the place."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -34,13 +36,39 @@ def decode_bytes(data: bytes, where: str) -> str:
     except UnicodeDecodeError as exc:
         utf8_error = exc
     best = from_bytes(data[:1_000_000]).best()
-    if best is None or best.encoding is None:
+    candidates = [best.encoding] if best is not None and best.encoding else []
+    candidates += ["cp1251", "koi8_r", "cp1252"]
+    decoded = [(plausibility(text), -rank, encoding, text) for rank, (encoding, text) in
+               enumerate(_try_decode(data, candidates))]
+    if not decoded or max(decoded)[0] < 0.9:
         raise CollectError(
             f"{where}: not UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) "
             "and no other encoding could be detected"
         )
-    log.info("%s: decoded as %s", where, best.encoding)
-    return data.decode(best.encoding, errors="replace")
+    _, _, encoding, text = max(decoded)
+    log.info("%s: decoded as %s", where, encoding)
+    return text
+
+
+def _try_decode(data: bytes, encodings: list[str]) -> Iterator[tuple[str, str]]:
+    for encoding in encodings:
+        try:
+            yield encoding, data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+
+
+_CASE_FLIP = re.compile(r"[a-zа-яё][A-ZА-ЯЁ]|[A-Za-z][а-яёА-ЯЁ]|[а-яёА-ЯЁ][A-Za-z]")
+_PLAIN = re.compile(r"[\sA-Za-z0-9\u00c0-\u00ffа-яёА-ЯЁіїєґІЇЄҐ.,;:!?()\[\]{}<>\"'«»„“”‘’—–…№%&*+=/@#$_|~^`-]")
+
+
+def plausibility(text: str) -> float:
+    """Share of characters that ordinary Russian, Ukrainian or West European text is made of,
+    less a penalty for case flips and mixed scripts inside words (KOI8-R or Latin-1 read as windows-1251)."""
+    sample = text[:20_000]
+    if not sample:
+        return 0.0
+    return (len(_PLAIN.findall(sample)) - len(_CASE_FLIP.findall(sample))) / len(sample)
 
 
 def read_text_file(path: Path) -> str:

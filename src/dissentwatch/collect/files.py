@@ -1,5 +1,8 @@
 """Files and folders: .txt, .md, .html, .jsonl, .json and .csv.
 
+A .txt or .md file may start with a front matter block (``---`` lines around ``key: value``
+lines: title, outlet, published, url, author, language) that sets those fields.
+
 JSON Lines follow the import contract of DESIGN.md: ``id`` and ``text``, optionally ``title``,
 ``url``/``source_url``, ``outlet``, ``published``, ``language``; other keys go to the raw payload.
 """
@@ -84,14 +87,41 @@ def collect_file(path: Path, column_map: Mapping[str, str] | None = None) -> Ite
 
 
 def _text_document(path: Path) -> Document:
-    text = read_text_file(path).strip()
+    meta, text = split_front_matter(read_text_file(path))
+    text = text.strip()
     if not text:
         raise CollectError(f"{path}: no text")
-    title = None
-    if path.suffix.lower() in {".md", ".markdown"} and text.startswith("# "):
+    title = meta.get("title")
+    if not title and path.suffix.lower() in {".md", ".markdown"} and text.startswith("# "):
         title = text.splitlines()[0][2:].strip()
-    return Document(SOURCE_KIND, external_id=file_id(path), text=text, title=title,
-                    raw={"path": str(path)})
+    try:
+        published = parse_published(meta["published"]) if meta.get("published") else None
+    except ValueError as exc:
+        raise CollectError(f"{path}: bad 'published' in the front matter: {exc}") from None
+    language = meta.get("language") or None
+    return Document(
+        SOURCE_KIND, external_id=file_id(path), text=text, title=title, url=meta.get("url"),
+        outlet=meta.get("outlet"), author=meta.get("author"), published=published,
+        language=language, language_score=1.0 if language else None,
+        raw={"path": str(path), **({"front_matter": meta} if meta else {})},
+    )
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """``key: value`` lines between two ``---`` lines at the top (title, outlet, published, url,
+    author, language), and the text after them; no front matter gives ({}, text)."""
+    if not text.startswith("---\n") and not text.startswith("---\r\n"):
+        return {}, text
+    lines = text.splitlines(keepends=True)
+    meta: dict[str, str] = {}
+    for number, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return meta, "".join(lines[number + 1 :])
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip().isidentifier():
+            return {}, text
+        meta[key.strip().lower()] = value.strip().strip('"').strip("'")
+    return {}, text
 
 
 def file_id(path: Path) -> str:
