@@ -10,10 +10,10 @@ officials' own video addresses (no soldier or relative near the trigger).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from dissentwatch.analyze.aggregates import count_statement, make_aggregate
 from dissentwatch.analyze.lexicons import lexicon_version, pattern
+from dissentwatch.analyze.segment import UNIT_ANCHOR, Candidate
 from dissentwatch.analyze.text import Sentence
 from dissentwatch.models import Aggregate
 
@@ -21,25 +21,11 @@ RULES_VERSION = f"classify_rules.v1.lex{lexicon_version()}"
 _COURT = re.compile(r"(?<!\w)(обвин\w*|суд\w*|приговор\w*|charged|court|trial|tribunal|verurteil\w*|condamn\w*)")
 _WAGNER = re.compile(r"(?<!\w)(пригожин\w*|вагнер\w*|prigozhin\w*|wagner\w*|prigojine)")
 _ANAPHORA = re.compile(r"\W*(these|those|such|they|ces|ceux|ils|elles|эти|такие|они|ці|такі|вони)\b")
-APPEAL_TYPES = {"video_appeal", "written_appeal", "appeal_unspecified"}
+APPEAL_TYPES = {"video_appeal", "written_appeal", "appeal_unspecified", "video_weak", "appeal_unit"}
 _LETTER = re.compile(r"письм|letter|lettre|лист")
 _WRITTEN_STRONG = re.compile(
     r"(?<!\w)(письм\w*|петици\w*|заявлени\w*|letters?|petition\w*|lettres?|p[ée]tition\w*|лист\w*|петиці\w*|писмо)"
 )
-
-
-@dataclass
-class Candidate:
-    """One sentence that reports an event of ``type``."""
-
-    type: str
-    start: int
-    end: int
-    trigger_start: int
-    trigger_end: int
-    sentence_index: int
-    by_relatives: bool = False
-    score: float = 0.6
 
 
 def _negated(view: str, trigger_start: int, sentence_start: int) -> bool:
@@ -96,6 +82,21 @@ def _appeal_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> 
     return [("appeal_unspecified", appeal, 0.5)]
 
 
+_QUOTE_OPEN = re.compile(r"[:,]\s*\"\s*(we|мы|nous|ми|my|wir)\b")
+
+
+def _weak_appeal_types(view: str, s: Sentence) -> list[tuple[str, re.Match[str], float]]:
+    """Soldiers speaking in a video, or a named unit quoted: appeals when the document is about appeals."""
+    video = pattern("video").search(view, s.start, s.end)
+    actor = pattern("actor").search(view, s.start, s.end)
+    if video and actor and (pattern("speech").search(view, s.start, s.end) or pattern("publish").search(view, s.start, s.end)):
+        return [("video_weak", video, 0.5)]
+    unit = UNIT_ANCHOR.search(view, s.start, s.end)
+    if unit and (pattern("speech").search(view, s.start, s.end) or _QUOTE_OPEN.search(view, s.start, s.end)):
+        return [("appeal_unit", unit, 0.45)]
+    return []
+
+
 def _other_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> list[tuple[str, re.Match[str], float]]:
     found: list[tuple[str, re.Match[str], float]] = []
     lo, hi = _window(sentences, i, 1, 1)
@@ -132,6 +133,11 @@ def classify_sentences(
     for i, s in enumerate(sentences):
         found = [*_appeal_types(view, s, sentences, i), *_other_types(view, s, sentences, i)]
         if not found:
+            found = _weak_appeal_types(view, s)
+        if not found:
+            is_count, number, counted = count_statement(view, s.start, s.end)
+            if is_count and counted:
+                aggregates.append(make_aggregate(text, document_id, s.start, s.end, number, counted))
             previous_generic = bool(pattern("video").search(view, s.start, s.end)) and bool(
                 pattern("generic").search(view, s.start, s.end))
             continue
@@ -140,7 +146,10 @@ def classify_sentences(
             aggregates.append(make_aggregate(text, document_id, s.start, s.end, number, counted or found[0][0]))
             previous_generic = True
             continue
-        if (previous_generic and _ANAPHORA.match(view, s.start, s.end)) or _blocked(view, sentences, i):
+        weak = all(kind in {"video_weak", "appeal_unit"} for kind, _, _ in found)
+        if previous_generic and (weak or _ANAPHORA.match(view, s.start, s.end)):
+            continue  # the description of a general pattern goes on
+        if _blocked(view, sentences, i):
             continue
         previous_generic = False
         candidates.extend(_accept(view, s, sentences, i, found))
@@ -158,7 +167,8 @@ def _accept(
         if not (has_actor or relatives):
             continue
         appeal = kind in APPEAL_TYPES
-        if appeal and not relatives and _lead(view, "official", s.start, match.start()):
+        if (appeal and not relatives and _lead(view, "official", s.start, match.start())
+                and not pattern("actor").search(view, match.end(), min(s.end, match.end() + 80))):
             continue  # an official's referral or address, not the soldiers' appeal
         if relatives and appeal and (_LETTER.match(match.group()) or (
                 kind == "appeal_unspecified" and pattern("relatives_campaign").search(view, s.start, s.end))):

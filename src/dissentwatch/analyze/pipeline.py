@@ -43,7 +43,7 @@ def field_extractor() -> tuple[FieldExtractor | None, str]:
     except ImportError:
         return None, "fields:none"
     func = getattr(fields, "extract_fields", None)
-    version = str(getattr(fields, "FIELDS_VERSION", getattr(fields, "VERSION", "fields.v?")))
+    version = next((str(getattr(fields, n)) for n in ("FIELDS_VERSION", "EXTRACTOR", "VERSION") if hasattr(fields, n)), "fields.v?")
     return (func, version) if callable(func) else (None, "fields:none")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dissentwatch.analyze.classify import Candidate
 from dissentwatch.analyze.lexicons import pattern
 
 SEGMENT_VERSION = "segment_anchors.v1"
@@ -24,6 +23,7 @@ _UNIT_NUMBER = re.compile(
     r"(?<![\w/])(\d{1,4})(?:-?(?:й|я|го|ой|ая|ей|ого|th|st|nd|rd|e|ème|\.))?\s+(?:[\w-]+\s+){0,3}?" + _UNIT_NOUN
     + r"|(?:в/ч|воинск\w+ част\w+|military unit|jednostki wojskowej)\s*(?:№\s*)?(\d{4,5})"
 )
+UNIT_ANCHOR = _UNIT_NUMBER
 _MONTHS = (
     r"(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр|січн|лют|березн|квітн|травн|"
     r"червн|липн|серпн|вересн|жовтн|листопад|грудн|january|february|march|april|may|june|july|august|september|"
@@ -31,6 +31,20 @@ _MONTHS = (
     r"novembre|d[ée]cembre)\w*"
 )
 _DATE = re.compile(rf"(?<!\w)(\d{{1,2}})(?:-?(?:го|е|er))?\s+{_MONTHS}|(?<!\w){_MONTHS}\s+(\d{{1,2}})(?!\d)")
+
+
+@dataclass
+class Candidate:
+    """One sentence that reports an event of ``type``."""
+
+    type: str
+    start: int
+    end: int
+    trigger_start: int
+    trigger_end: int
+    sentence_index: int
+    by_relatives: bool = False
+    score: float = 0.6
 
 
 @dataclass
@@ -63,7 +77,27 @@ def anchors(view: str, start: int, end: int) -> tuple[set[str], set[str]]:
     return units, dates
 
 
-def _resolve_unspecified(candidates: list[Candidate]) -> list[Candidate]:
+_WEAK = {"appeal_unspecified", "video_weak", "appeal_unit"}
+
+
+def _resolve_weak(view: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Weak appeals count only in a document about appeals (an appeal trigger somewhere in it)."""
+    strong = [c for c in candidates if c.type in {"video_appeal", "written_appeal"}]
+    context = strong or pattern("appeal").search(view) or pattern("strong_video_appeal").search(view)
+    if not context:
+        return [c for c in candidates if c.type not in {"video_weak", "appeal_unit"}]
+    video = any(c.type == "video_appeal" for c in strong) or (not strong and pattern("video").search(view))
+    dominant = "video_appeal" if video else "written_appeal"
+    for c in candidates:
+        if c.type == "video_weak":
+            c.type = "video_appeal"
+        elif c.type == "appeal_unit":
+            c.type = dominant
+    return candidates
+
+
+def _resolve_unspecified(view: str, candidates: list[Candidate]) -> list[Candidate]:
+    candidates = _resolve_weak(view, candidates)
     has_video = any(c.type == "video_appeal" for c in candidates)
     has_other = any(c.type not in {"video_appeal", "written_appeal", "appeal_unspecified"} for c in candidates)
     resolved = []
@@ -78,10 +112,14 @@ def _resolve_unspecified(candidates: list[Candidate]) -> list[Candidate]:
     return resolved
 
 
-def _conflicts(segment: Segment, units: set[str], dates: set[str], fresh: bool) -> bool:
+FAR = 3  # sentences between two reports beyond which a new anchor starts a new event
+
+
+def _conflicts(segment: Segment, c: Candidate, units: set[str], dates: set[str], fresh: bool) -> bool:
     if fresh:
         return True
-    if units and segment.units and not units & segment.units:
+    far = c.sentence_index - segment.candidates[-1].sentence_index > FAR
+    if units and ((segment.units and not units & segment.units) or (not segment.units and far)):
         return True
     return bool(dates and segment.dates and not dates & segment.dates)
 
@@ -89,11 +127,12 @@ def _conflicts(segment: Segment, units: set[str], dates: set[str], fresh: bool) 
 def segment_candidates(view: str, candidates: list[Candidate]) -> list[Segment]:
     """Group candidates into segments, one per distinct event."""
     segments: list[Segment] = []
-    for c in sorted(_resolve_unspecified(candidates), key=lambda c: c.start):
+    for c in sorted(_resolve_unspecified(view, candidates), key=lambda c: c.start):
         units, dates = anchors(view, c.start, c.end)
         fresh = pattern("new_anchor").search(view, c.start, c.end) is not None
-        same = [s for s in segments if s.type == c.type and s.by_relatives == c.by_relatives]
-        target = same[-1] if same and not _conflicts(same[-1], units, dates, fresh) else None
+        # a weak report of unclear subject joins the event of its type whoever speaks there
+        same = [s for s in segments if s.type == c.type and (s.by_relatives == c.by_relatives or (c.score < 0.6 and not c.by_relatives))]
+        target = same[-1] if same and not _conflicts(same[-1], c, units, dates, fresh) else None
         if target is None:
             target = Segment(c.type, c.by_relatives)
             segments.append(target)
