@@ -81,3 +81,19 @@ def test_seed_like_articles_give_three_video_appeals(store: Store) -> None:
     assert set(by_unit) == {None, "5", "255"}
     assert by_unit["5"]["date"] == "--03-06" and by_unit["5"]["sources_count"] == 2
     assert by_unit[None]["date"] == "--03-12"
+
+
+def test_unit_named_in_the_span_is_a_clustering_hint_never_a_field(store: Store) -> None:
+    from dissentwatch.resolve.features import unit_in_text
+
+    assert unit_in_text("бойцы 155-й бригады морской пехоты") == {"number": "155", "kind": "brigade"}
+    assert unit_in_text("в 2023 году полк ушёл") is None and unit_in_text("около 500 военных") is None
+    a = add_document(store, "h1", "Бойцы 155-й бригады морской пехоты написали письмо губернатору.",
+                     published="2022-11-06T00:00:00Z")
+    b = add_document(store, "h2", "Marines of the 155th brigade wrote to the governor about losses.",
+                     published="2022-11-07T00:00:00Z", language="en")
+    save(store, a, mention(store, a, "written_appeal", "Бойцы 155-й бригады морской пехоты написали письмо"))
+    save(store, b, mention(store, b, "written_appeal", "Marines of the 155th brigade wrote to the governor"))
+    resolve_mentions(store)
+    rows = store.query("SELECT id, unit_number, fields FROM events")
+    assert len(rows) == 1 and rows[0]["unit_number"] is None

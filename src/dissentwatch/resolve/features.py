@@ -16,8 +16,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from dissentwatch.resolve.places import region_iso
-from dissentwatch.resolve.units import resolve_unit
+from dissentwatch.resolve.places import region_iso, regions_in_text
+from dissentwatch.resolve.units import gazetteer, resolve_unit
 from dissentwatch.store import Store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -151,6 +151,28 @@ def cues_in(text: str) -> frozenset[str]:
     return frozenset(name for name, stems in settings()["cues"].items() if any(s in lowered for s in stems))
 
 
+@cache
+def _unit_pattern() -> re.Pattern[str]:
+    stems = sorted({s.strip() for stems in gazetteer()["kinds"].values() for s in stems}, key=len, reverse=True)
+    return re.compile(
+        r"(?<![\d.,])(\d{1,4})(?:\s*-?\s*(?:[а-яёіїє]{1,3}|th|st|nd|rd|e|ème|er|re)\b)?\s+"
+        r"(?:[\w’'-]+\s+){0,3}?(" + "|".join(re.escape(s) for s in stems) + ")",
+        re.IGNORECASE,
+    )
+
+
+def unit_in_text(text: str) -> dict[str, str] | None:
+    """The first "<number> ... <unit kind>" of a text ("бойцов 155-й бригады", "the 155th Naval
+    Infantry Brigade"): a clustering hint when analyze gave the mention no unit. Never emitted
+    as a field (it has no evidence of its own)."""
+    match = next((m for m in _unit_pattern().finditer(text) if not 1990 <= int(m.group(1)) <= 2030), None)
+    if not match:
+        return None
+    stem = match.group(2).casefold()
+    kind = next(k for k, stems in gazetteer()["kinds"].items() if any(s.strip() == stem for s in stems))
+    return {"number": match.group(1).lstrip("0") or "0", "kind": kind}
+
+
 def location_key(location: Any) -> str | None:
     if not location:
         return None
@@ -160,7 +182,7 @@ def location_key(location: Any) -> str | None:
 
 _SELECT = """
 SELECT m.id, m.document_id, m.type, m.by_relatives, m.fields, m.confidence, m.start, m."end",
-       d.source_kind, d.external_id, d.published, d.copy_of, d.parent_id, d.forwarded_from,
+       d.source_kind, d.external_id, d.published, d.title, d.copy_of, d.parent_id, d.forwarded_from,
        substr(d.text, m.start + 1, MIN(MAX(m."end" - m.start, 0), {span})) AS span,
        (SELECT group_concat(quote, ' ') FROM evidence e WHERE e.mention_id = m.id) AS quotes,
        (SELECT COUNT(*) FROM mentions o WHERE o.document_id = m.document_id AND +o.type = m.type
@@ -193,13 +215,16 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
     text = " ".join(t for t in (row["span"], row["quotes"]) if t)
     sketch, quotes = text_signatures(text)
     unit = resolve_unit(fields.get("unit")) or {}
+    if not unit.get("number"):
+        unit = unit_in_text(row["span"] or "") or unit_in_text(row["title"] or "") or unit
+    regions = region_keys(fields.get("home_regions")) or regions_in_text(row["span"] or "")
     root = row["copy_of"] or row["forwarded_id"] or row["parent_id"]
     feats = MentionFeatures(
         id=row["id"], stable_key=f"{row['source_kind']}/{row['external_id']}:{row['type']}:{row['start']}",
         document_id=row["document_id"], type=row["type"], family=family(row["type"]),
         by_relatives=bool(row["by_relatives"]), confidence=float(row["confidence"]), published=published,
         unit_number=unit.get("number"), unit_kind=unit.get("kind"), canonical_id=unit.get("canonical_id"),
-        regions=region_keys(fields.get("home_regions")), location=location_key(fields.get("location")),
+        regions=regions, location=location_key(fields.get("location")),
         root=f"{root if root is not None else row['document_id']}:{row['type']}:{row['rank']}", sketch=sketch, quotes=quotes,
         cues=cues_in(text), text=text[:600] if keep_text else "",
     )

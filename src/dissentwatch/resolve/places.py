@@ -113,3 +113,19 @@ def geocode_location(location: dict[str, Any] | str | None) -> dict[str, Any] | 
     if iso:
         out["region_iso"] = iso
     return out
+
+
+def regions_in_text(text: str) -> frozenset[str]:
+    """ISO codes of the regions the places gazetteer finds in a text (a clustering hint for
+    mentions without ``home_regions``); empty without the gazetteer."""
+    api = _places_api()
+    find = getattr(api, "find_places", None) if api is not None else None
+    if find is None or not text:
+        return frozenset()
+    try:
+        found = [_as_dict(p) for p in find(text)]
+    except Exception as exc:  # a gazetteer bug must not stop resolve
+        log.warning("places: find_places failed: %s", exc)
+        return frozenset()
+    return frozenset(str(p.get("region_iso") or p.get("iso")) for p in found
+                     if p and (p.get("region_iso") or p.get("iso")))
