@@ -139,3 +139,17 @@ def test_events_and_event_commands(events_store: Store, cli) -> None:  # type: i
     assert json.loads(cli("event", event_id, "--json").stdout)["id"] == event_id
     missing = cli("event", "ev-nope")
     assert missing.exit_code != 0 and "no event" in missing.output
+
+
+def test_event_command_keeps_terminal_escapes_inert(events_store: Store, cli) -> None:  # type: ignore[no-untyped-def]
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from eventfactory import add_document, mention, save
+
+    doc = add_document(events_store, "evil/1", "Солдаты \x1b[2J\x1b]0;owned\x07записали видео 9 мая.",
+                       published="2023-05-09T00:00:00Z")
+    save(events_store, doc, mention(events_store, doc, "video_appeal", "Солдаты \x1b[2J\x1b]0;owned\x07записали видео"))
+    resolve_mentions(events_store)
+    event_id = events_store.scalar("SELECT event_id FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
+                                   "WHERE m.document_id = ?", (doc,))
+    shown = cli("event", event_id).stdout
+    assert "\x1b" not in shown and "\x07" not in shown and "записали видео" in shown

@@ -134,7 +134,16 @@ def event_command(ctx: Context, event_id: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(event, ensure_ascii=False, indent=2))
         return
-    click.echo(_describe(event))
+    click.echo(inert(_describe(event)))
+
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_CONTROL.update({127: None, 0x9B: None})
+
+
+def inert(text: str) -> str:
+    """Text safe to print on a terminal: control characters (escape sequences) removed."""
+    return text.translate(_CONTROL)
 
 
 def _describe(event: dict[str, Any]) -> str:
