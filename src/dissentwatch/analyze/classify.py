@@ -23,6 +23,7 @@ _WAGNER = re.compile(r"(?<!\w)(пригожин\w*|вагнер\w*|prigozhin\w*|
 _ANAPHORA = re.compile(r"\W*(these|those|such|they|ces|ceux|ils|elles|эти|такие|они|ці|такі|вони)\b")
 APPEAL_TYPES = {"video_appeal", "written_appeal", "appeal_unspecified", "video_weak", "appeal_unit"}
 _LETTER = re.compile(r"письм|letter|lettre|лист")
+_SENT = re.compile(r"(?<!\w)(написа\w*|направи\w*|отправи\w*|подписа\w*|sent|wrote|written|signed|[ée]crit\w*|envoy\w*|adress\w*|напис\w*|надісл\w*)")
 _WRITTEN_STRONG = re.compile(
     r"(?<!\w)(письм\w*|петици\w*|заявлени\w*|letters?|petition\w*|lettres?|p[ée]tition\w*|лист\w*|петиці\w*|писмо)"
 )
@@ -114,6 +115,7 @@ def _other_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> l
         found.append(("mutiny", mutiny, 0.6))
     dismissal = pattern("dismissal").search(view, s.start, s.end)
     if dismissal and pattern("dismissal_reason").search(view, s.start, s.end):
+        found = [f for f in found if f[0] != "refusal"]  # the refusal is what the dismissal punishes
         found.append(("dismissal", dismissal, 0.65))
     challenge = pattern("legal_challenge").search(view, s.start, s.end)
     if challenge:
@@ -170,7 +172,7 @@ def _accept(
         if (appeal and not relatives and _lead(view, "official", s.start, match.start())
                 and not pattern("actor").search(view, match.end(), min(s.end, match.end() + 80))):
             continue  # an official's referral or address, not the soldiers' appeal
-        if relatives and appeal and (_LETTER.match(match.group()) or (
+        if relatives and appeal and ((_LETTER.match(match.group()) and not _SENT.search(view, s.start, s.end)) or (
                 kind == "appeal_unspecified" and pattern("relatives_campaign").search(view, s.start, s.end))):
             continue  # letters from the front; street protests and campaigns
         accepted.append(Candidate(kind, s.start, s.end, match.start(), match.end(), i, relatives, score))

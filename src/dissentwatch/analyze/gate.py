@@ -13,20 +13,22 @@ from functools import cache
 from dissentwatch.analyze.lexicons import pattern
 
 GATE_VERSION = "gate_lexicon.v1"
-TRIGGER_CATEGORIES = (
-    "strong_video_appeal", "appeal", "refusal", "mutiny", "desertion",
-    "dismissal", "prosecution", "legal_challenge",
+STRONG_CATEGORIES = (
+    "strong_video_appeal", "refusal", "mutiny", "desertion", "dismissal", "prosecution", "legal_challenge",
 )
 
 
 @cache
-def trigger_pattern() -> re.Pattern[str]:
-    """One pattern for every trigger category of the lexicon."""
-    return re.compile("|".join(f"(?:{pattern(c).pattern})" for c in TRIGGER_CATEGORIES))
+def strong_pattern() -> re.Pattern[str]:
+    """One pattern for every specific trigger category of the lexicon."""
+    return re.compile("|".join(f"(?:{pattern(c).pattern})" for c in STRONG_CATEGORIES))
 
 
 def passes_gate(view: str) -> bool:
-    """True when the matching view has a trigger and a military actor (or relatives)."""
-    if trigger_pattern().search(view) is None:
+    """True when the matching view has a specific trigger, or an appeal word and a military
+    actor (or relatives)."""
+    if strong_pattern().search(view) is not None:
+        return True
+    if pattern("appeal").search(view) is None:
         return False
     return pattern("actor").search(view) is not None or pattern("relatives").search(view) is not None

@@ -85,12 +85,28 @@ def _type_evidence(text: str, document_id: int, candidate: Candidate) -> Evidenc
     return Evidence("type", document_id, start, end, text[start:end], candidate.type)
 
 
-def _fields(text: str, seg: Segment, lang: str | None, published: str | None, document_id: int) -> tuple[dict[str, Any], list[Evidence]]:
+CONTEXT_AFTER = 1200  # characters after an event's last report that may still describe it
+
+
+def context_span(seg: Segment, segments: list[Segment], sents: list[Sentence], text_length: int) -> tuple[int, int]:
+    """The text that describes one event: from the sentence before its first report (unless another
+    event is reported there) to the next event's first report, at most ``CONTEXT_AFTER`` further."""
+    first = min(c.sentence_index for c in seg.candidates)
+    before = max((o.end for o in segments if o is not seg and o.end <= seg.start), default=0)
+    start = sents[first - 1].start if first > 0 and sents[first - 1].start >= before else seg.start
+    after = min((o.start for o in segments if o.start >= seg.end), default=text_length)
+    limit = min(after, seg.end + CONTEXT_AFTER)
+    end = max([seg.end, *(x.end for x in sents if seg.end <= x.end <= limit)])
+    return start, end
+
+
+def _fields(text: str, seg: Segment, span: tuple[int, int], lang: str | None, published: str | None,
+            document_id: int) -> tuple[dict[str, Any], list[Evidence]]:
     func, _ = field_extractor()
     if func is None:
         return {}, []
     try:
-        values, evidence = func(text, seg.start, seg.end, lang, published, document_id, seg.type)
+        values, evidence = func(text, span[0], span[1], lang, published, document_id, seg.type)
     except Exception as exc:  # a field extractor bug must not stop the batch
         log.warning("document %s: field extraction failed at %d-%d: %s", document_id, seg.start, seg.end, exc)
         return {}, []
@@ -100,13 +116,14 @@ def _fields(text: str, seg: Segment, lang: str | None, published: str | None, do
     return dict(values), valid
 
 
-def _mention(text: str, seg: Segment, lang: str | None, published: str | None, document_id: int) -> Mention:
-    values, evidence = _fields(text, seg, lang, published, document_id)
+def _mention(text: str, seg: Segment, span: tuple[int, int], lang: str | None, published: str | None,
+             document_id: int) -> Mention:
+    values, evidence = _fields(text, seg, span, lang, published, document_id)
     type_evidence = _type_evidence(text, document_id, seg.candidates[0])
     return Mention(
         document_id=document_id, type=seg.type, by_relatives=seg.by_relatives, fields=values,
         evidence=[type_evidence, *evidence], confidence=round(seg.score, 3),
-        extractor=f"{RULES_VERSION}+{field_extractor()[1]}", start=seg.start, end=seg.end,
+        extractor=f"{RULES_VERSION}+{field_extractor()[1]}", start=seg.start, end=span[1],
     )
 
 
@@ -126,8 +143,10 @@ def analyze_text(
         result.language = language
     sents = split_sentences(text, language)
     candidates, result.aggregates = classify_sentences(text, view, sents, document_id)
-    for seg in segment_candidates(view, candidates):
-        result.mentions.append(_mention(text, seg, language, published, document_id))
+    segments = segment_candidates(view, candidates)
+    for seg in segments:
+        span = context_span(seg, segments, sents, len(text))
+        result.mentions.append(_mention(text, seg, span, language, published, document_id))
     return result
 
 
