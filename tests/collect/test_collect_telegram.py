@@ -230,3 +230,16 @@ def test_cli_malformed_export_exit_status(cli, tmp_path: Path) -> None:  # type:
     result = cli("collect", "telegram-export", str(path))
     assert result.exit_code == 1
     assert "1 added" in result.output and f"error: {path}" in result.output
+
+
+def test_cli_username_learned_later_rekeys_documents(cli, tmp_path: Path, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write_export(tmp_path / "exp", MESSAGES[:4])
+    assert "3 added" in cli("collect", "telegram-export", str(path)).output
+    later = cli("collect", "telegram-export", str(path), "--channel-username", "@pp_news")
+    assert "3 earlier documents" in later.output and "0 added" in later.output and "3 unchanged" in later.output
+    again = cli("collect", "telegram-export", str(path))
+    assert "0 added" in again.output
+    with Store(db_path) as store:
+        rows = store.query("SELECT external_id, url, reply_to FROM documents ORDER BY id")
+    assert [r["external_id"] for r in rows] == ["pp_news/2", "pp_news/3", "pp_news/4"]
+    assert rows[0]["url"] == "https://t.me/pp_news/2" and rows[2]["reply_to"] == "pp_news/2"

@@ -133,39 +133,36 @@ def collect_telegram_export_command(
     from dissentwatch.collect.telegram_export import ImportCounts, collect_telegram_export
 
     tz = _parse_offset(local_offset)
-    username = channel_username or _remembered_username(ctx, path)
+    username = _channel_username(ctx, path, channel_username)
     counts = ImportCounts()
-    items = collect_telegram_export(path, username, tz, counts)
+    items = collect_telegram_export(path, username, tz, counts, derive=False)
     try:
         run_collector(ctx, f"collect telegram-export {path}", items, "messages", batch_size)
     finally:
         click.echo(f"{counts.messages} messages read, {counts.service} service and "
                    f"{counts.empty} empty messages skipped", err=True)
-        if username and channel_username:
-            _remember_username(ctx, path, channel_username.lstrip("@"))
 
 
-def _export_chat_id(path: Path) -> str | None:
-    from dissentwatch.collect.telegram_export import export_file, read_chat_header
+def _channel_username(ctx: Context, path: Path, given: str | None) -> str | None:
+    """The username to key this export by: given, else remembered for its channel id, else
+    derived from its links; a newly known username is remembered and earlier documents re-keyed."""
+    from dissentwatch.collect.telegram_export import channel_identity, rekey_channel
 
     try:
-        _, chat = read_chat_header(export_file(path))
+        chat = channel_identity(path, given)
     except CollectError:
-        return None
-    return str(chat.id) if chat.id is not None else None
-
-
-def _remembered_username(ctx: Context, path: Path) -> str | None:
-    """The username given for this export's channel id in an earlier run (keeps ids stable)."""
-    chat_id = _export_chat_id(path)
-    value = ctx.store.get_state(f"telegram_export:{chat_id}").get("username") if chat_id else None
-    return str(value) if value else None
-
-
-def _remember_username(ctx: Context, path: Path, username: str) -> None:
-    chat_id = _export_chat_id(path)
-    if chat_id:
-        ctx.store.set_state(f"telegram_export:{chat_id}", {"username": username})
+        return given  # the collector reports the problem
+    if chat.id is None:
+        return chat.username
+    key = f"telegram_export:{chat.id}"
+    remembered = ctx.store.get_state(key).get("username")
+    username = (given or "").lstrip("@") or remembered or chat.username
+    if username and username != remembered:
+        renamed = rekey_channel(ctx.store, str(chat.id), username)
+        if renamed:
+            click.echo(f"{renamed} earlier documents of channel {chat.id} now keyed as {username}/...", err=True)
+        ctx.store.set_state(key, {"username": username})
+    return username or None
 
 
 def http_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -27,6 +27,7 @@ import ijson
 
 from dissentwatch.collect import CollectError, document_language
 from dissentwatch.models import Document
+from dissentwatch.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,34 @@ def derive_username(path: Path, shape: str, chat: Chat, sample: int = 2000) -> s
     if count >= 2 and (not rest or rest[0][1] < count):
         return best
     return None
+
+
+def channel_identity(path: Path, channel_username: str | None = None) -> Chat:
+    """The export's chat (name, type, id) with its username: given, else derived from its links.
+
+    Raises CollectError when the file is missing or not an export. For a full export (many
+    chats) only the given username is used.
+    """
+    source = export_file(path)
+    shape, chat = read_chat_header(source)
+    if shape == "channel":
+        chat.username = (channel_username or "").lstrip("@") or derive_username(source, shape, chat)
+    return chat
+
+
+def rekey_channel(store: Store, chat_id: str, username: str) -> int:
+    """Rename documents imported as ``<chat id>/<n>`` to ``<username>/<n>`` (with permalinks),
+    once the username of a channel becomes known; returns how many were renamed."""
+    old, cut = f"{chat_id}/", len(chat_id) + 1
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "UPDATE OR IGNORE documents SET external_id = ? || substr(external_id, ?), "
+            "url = 'https://t.me/' || ? || substr(external_id, ?), "
+            "reply_to = CASE WHEN reply_to LIKE ? THEN ? || substr(reply_to, ?) ELSE reply_to END "
+            "WHERE source_kind = ? AND substr(external_id, 1, ?) = ?",
+            (username, cut, username, cut, old + "%", username, cut, SOURCE_KIND, len(old), old),
+        )
+    return cur.rowcount
 
 
 def collect_telegram_export(
