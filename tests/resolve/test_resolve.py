@@ -38,6 +38,9 @@ def test_reports_in_three_languages_become_one_event(store: Store) -> None:
     row = store.query("SELECT * FROM events WHERE id = ?", (event_id,))[0]
     assert row["unit_number"] == "255" and row["sources_count"] == 3
     assert row["unit_canonical_id"] == "ru-mod-255-mr-rgt"
+    assert row["unit_name"] == "255th Guards Motor Rifle Regiment"
+    assert json.loads(row["fields"])["unit"]["surface"] in {"записали видеообращение", "published a video plea",
+                                                            "ont diffusé le 6 mars une vidéo"}
     assert json.loads(row["languages"]) == ["en", "fr", "ru"]
     assert row["date"] == "2023-03-06" and row["sort_date"] == "2023-03-06"
     reasons = [json.loads(r[0]) for r in store.query("SELECT reason FROM event_mentions WHERE event_id = ?", (event_id,))]

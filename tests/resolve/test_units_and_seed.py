@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 
 from dissentwatch.models import vocabulary
@@ -97,3 +98,22 @@ def test_unit_named_in_the_span_is_a_clustering_hint_never_a_field(store: Store)
     resolve_mentions(store)
     rows = store.query("SELECT id, unit_number, fields FROM events")
     assert len(rows) == 1 and rows[0]["unit_number"] is None
+
+
+def test_home_regions_and_locations_are_geocoded_through_the_places_gazetteer(store: Store) -> None:
+    import pytest
+
+    pytest.importorskip("dissentwatch.analyze.fields.places")
+    doc = add_document(store, "g1", "Мобилизованные из Мурманской области записали видео под Серпуховом.",
+                       published="2023-03-12T00:00:00Z")
+    save(store, doc, mention(store, doc, "video_appeal", "записали видео",
+                             fields={"home_regions": [{"name": "Мурманской области"}, {"name": "Nowhere Land"}],
+                                     "location": {"name": "Serpukhov"}}))
+    resolve_mentions(store)
+    row = store.query("SELECT home_regions, location FROM events")[0]
+    regions = {r["name"]: r for r in json.loads(row["home_regions"])}
+    assert regions["Murmansk Oblast"]["iso"] == "RU-MUR" and regions["Murmansk Oblast"]["lat"] > 60
+    assert regions["Nowhere Land"]["iso"] is None and regions["Nowhere Land"]["lat"] is None  # never guessed
+    location = json.loads(row["location"])
+    assert location["precision"] == "city" and location["region_iso"] == "RU-MOS" and 54 < location["lat"] < 56
+    assert store.scalar("SELECT iso FROM events_regions WHERE role = 'location'") == "RU-MOS"

@@ -96,7 +96,7 @@ def geojson_features(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for role, place in places:
         if not place or place.get("lat") is None or place.get("lon") is None:
             continue
-        props = {**base, "role": role, "name": place.get("name"), "iso": place.get("iso"),
+        props = {**base, "role": role, "name": place.get("name"), "iso": place.get("iso") or place.get("region_iso"),
                  "precision": place.get("precision") or ("region" if role == "home_region" else None)}
         yield {"type": "Feature", "id": f"{event['id']}/{role}/{place.get('iso') or place.get('name')}",
                "geometry": {"type": "Point", "coordinates": [float(place["lon"]), float(place["lat"])]},

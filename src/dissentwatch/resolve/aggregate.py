@@ -15,7 +15,7 @@ from typing import Any
 
 from dissentwatch.resolve.features import ordinal, parse_event_date
 from dissentwatch.resolve.places import geocode_location, geocode_region
-from dissentwatch.resolve.units import resolve_unit
+from dissentwatch.resolve.units import display_name, resolve_unit
 
 VOTED = ("affiliation", "status", "addressee", "address_form", "participants", "faces_covered",
          "spokesperson", "killed_claimed", "wounded_claimed")
@@ -103,7 +103,11 @@ def choose_unit(units: Sequence[Mapping[str, Any] | None]) -> dict[str, Any] | N
     out["name"] = vote([u.get("name") for u in chosen]) or out.get("name")
     if not out.get("kind"):
         out["kind"] = vote([u.get("kind") for u in pool if u.get("number") == out.get("number")])
-    return resolve_unit(out)
+    unit = resolve_unit(out)
+    if unit and unit.get("canonical_id"):
+        unit["surface"] = unit.get("name")
+        unit["name"] = display_name(unit, "en")
+    return unit
 
 
 def sort_date(event_date: str | None, first_published: str | None) -> str | None:

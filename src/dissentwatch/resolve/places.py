@@ -28,10 +28,10 @@ def _as_dict(value: Any) -> dict[str, Any] | None:
         return None
     if isinstance(value, dict):
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
     if hasattr(value, "as_dict"):
         return dict(value.as_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     return {k: getattr(value, k) for k in dir(value) if not k.startswith("_") and not callable(getattr(value, k))}
 
 

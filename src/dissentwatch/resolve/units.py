@@ -84,6 +84,8 @@ def resolve_unit(unit: dict[str, Any] | None) -> dict[str, Any] | None:
     out["number"] = str(out["number"]).lstrip("0") if out.get("number") else number_in_text(name)
     out["kind"] = out.get("kind") or kind_in_text(name)
     out.pop("canonical_id", None)
+    if out.get("surface"):
+        name = f"{name} {out['surface']}"
     match = match_unit(out["number"], out["kind"], branch_in_text(name))
     if match is not None:
         out["canonical_id"] = match["id"]
