@@ -37,3 +37,14 @@ def test_document_language_rule_and_model() -> None:
     assert document_language("Ми були там, це правда: бійці вийшли з окопів і записали відео.")[0] == "uk"
     assert document_language("They recorded a video appeal to the president.")[0] == "en"
     assert document_language("   ") == (None, None)
+
+
+def test_copies_within_a_batch_and_across_batches(store: Store) -> None:
+    text = "Одинаковый текст репоста про 1443-й полк"
+    first = ingest(store, [Document("files", "x1", text), Document("telegram_export", "c/1", text + "  ")])
+    assert (first.added, first.copies) == (2, 1)
+    second = ingest(store, [Document("feed", "e1", text.upper()), Document("files", "x1", text)])
+    assert (second.added, second.unchanged, second.copies) == (1, 1, 1)
+    rows = store.query("SELECT external_id, copy_of FROM documents ORDER BY id")
+    original = store.scalar("SELECT id FROM documents WHERE external_id = 'x1'")
+    assert [r["copy_of"] for r in rows] == [None, original, original]

@@ -78,6 +78,9 @@ def _row_params(doc: Document, digest: str, run_id: int | None, now: str) -> dic
     }
 
 
+_EXISTING = "SELECT id, source_kind, external_id, content_hash, text, version, edited FROM documents"
+
+
 def upsert_document(
     conn: sqlite3.Connection, doc: Document, run_id: int | None = None
 ) -> tuple[str, int, int | None]:
@@ -88,11 +91,22 @@ def upsert_document(
     """
     digest = content_hash(doc.text)
     row = conn.execute(
-        "SELECT id, content_hash, text, version, edited FROM documents "
-        "WHERE source_kind = ? AND external_id = ?",
-        (doc.source_kind, doc.external_id),
+        _EXISTING + " WHERE source_kind = ? AND external_id = ?", (doc.source_kind, doc.external_id)
     ).fetchone()
-    now = utcnow()
+    copy_of = _first_with_hash(conn, digest) if row is None and doc.text.strip() else None
+    return _store_document(conn, doc, digest, row, copy_of, run_id, utcnow())
+
+
+def _store_document(
+    conn: sqlite3.Connection,
+    doc: Document,
+    digest: str,
+    row: sqlite3.Row | None,
+    copy_of: int | None,
+    run_id: int | None,
+    now: str,
+) -> tuple[str, int, int | None]:
+    """Insert, update or leave ``doc`` given the stored ``row`` for its id (None if new)."""
     if row is not None:
         if row["content_hash"] == digest:
             return UNCHANGED, int(row["id"]), None
@@ -101,7 +115,7 @@ def upsert_document(
     if doc.language is None and doc.text:
         doc.language, doc.language_score = detect_language(doc.text)
     params = _row_params(doc, digest, run_id, now)
-    params["copy_of"] = _first_with_hash(conn, digest) if doc.text.strip() else None
+    params["copy_of"] = copy_of
     if doc.parent_external_id:
         params["parent_id"] = conn.execute(
             "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1",
@@ -109,7 +123,7 @@ def upsert_document(
         ).fetchone()
         params["parent_id"] = params["parent_id"][0] if params["parent_id"] else None
     cur = conn.execute(_INSERT, params)
-    return ADDED, int(cur.lastrowid or 0), params["copy_of"]
+    return ADDED, int(cur.lastrowid or 0), copy_of
 
 
 def _first_with_hash(conn: sqlite3.Connection, digest: str) -> int | None:
@@ -164,20 +178,61 @@ def ingest(
 
 
 def _write_batch(store: Store, batch: list[Document], run_id: int | None, stats: IngestStats) -> None:
-    """One transaction; new rows enter the full-text index together at the end (migration 0002)."""
+    """One transaction. Stored rows and earlier copies are looked up for the whole batch at once,
+    and new rows enter the full-text index together at the end (migration 0002)."""
+    digests = [content_hash(doc.text) for doc in batch]
+    now = utcnow()
     with store.transaction() as conn:
         conn.execute("INSERT OR IGNORE INTO fts_deferred (flag) VALUES (1)")
         indexed = _max_id(conn)
-        seen: set[str] = set()
-        for doc in batch:
-            if doc.external_id in seen:  # updating a row not yet indexed would corrupt the index
+        existing = _existing_rows(conn, batch)
+        first_ids = _first_ids_by_hash(conn, digests)
+        seen: set[tuple[str, str]] = set()
+        for doc, digest in zip(batch, digests, strict=True):
+            key = (doc.source_kind, doc.external_id)
+            if key in seen:  # written earlier in this batch: index it, then read it back
                 indexed = _index_new_rows(conn, indexed)
-            seen.add(doc.external_id)
-            outcome, doc.id, copy_of = upsert_document(conn, doc, run_id)
+                existing[key] = conn.execute(
+                    _EXISTING + " WHERE source_kind = ? AND external_id = ?", key
+                ).fetchone()
+            seen.add(key)
+            row = existing.get(key)
+            copy_of = first_ids.get(digest) if row is None and doc.text.strip() else None
+            outcome, doc.id, copy_of = _store_document(conn, doc, digest, row, copy_of, run_id, now)
+            if outcome == ADDED and doc.text.strip():
+                first_ids.setdefault(digest, doc.id)
             stats.count(outcome)
             stats.copies += copy_of is not None
         _index_new_rows(conn, indexed)
         conn.execute("DELETE FROM fts_deferred")
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_rows(conn: sqlite3.Connection, batch: list[Document]) -> dict[tuple[str, str], sqlite3.Row]:
+    """Stored rows for the batch's (source_kind, external_id) pairs, in a few queries."""
+    wanted = {(doc.source_kind, doc.external_id) for doc in batch}
+    found: dict[tuple[str, str], sqlite3.Row] = {}
+    for chunk in _chunks(sorted({ident for _, ident in wanted})):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"{_EXISTING} WHERE external_id IN ({marks})", chunk):
+            key = (row["source_kind"], row["external_id"])
+            if key in wanted:
+                found[key] = row
+    return found
+
+
+def _first_ids_by_hash(conn: sqlite3.Connection, digests: list[str]) -> dict[str, int]:
+    """For each content hash already stored, the id of the first document with it."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(digests))):
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT content_hash, MIN(id) FROM documents WHERE content_hash IN ({marks}) GROUP BY content_hash"
+        found.update((digest, int(first)) for digest, first in conn.execute(sql, chunk))
+    return found
 
 
 def _max_id(conn: sqlite3.Connection) -> int:
