@@ -94,7 +94,12 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
               help="For CSV files: which column holds a contract field (id, text, title, url, outlet, published, language).")
 @pass_context
 def collect_files_command(ctx: Context, paths: tuple[Path, ...], column_map: tuple[str, ...]) -> None:
-    """Import .txt, .md, .html, .jsonl, .json and .csv files, or folders of them."""
+    """Import .txt, .md, .html, .jsonl, .json and .csv files, or folders of them.
+
+    JSON Lines follow the import contract (id, text, title, url, outlet, published, language).
+    A .txt or .md file may start with a front matter block: '---' lines around 'key: value'
+    lines (title, outlet, published, url, author, language).
+    """
     from dissentwatch.collect.files import collect_files
 
     mapping = _parse_map(column_map)
@@ -119,7 +124,7 @@ def _parse_offset(value: str | None) -> timezone:
               help="The channel's public username (without @): gives ids NAME/<message id> and t.me permalinks.")
 @click.option("--local-offset", metavar="+HH:MM", default="UTC", show_default=True,
               help="UTC offset of the exporting machine, used only for messages without date_unixtime.")
-@click.option("--batch-size", type=int, default=2000, show_default=True, help="Messages per committed batch.")
+@click.option("--batch-size", type=int, default=2000, show_default=True, help="Documents per committed transaction (a crash loses at most one).")
 @pass_context
 def collect_telegram_export_command(
     ctx: Context, path: Path, channel_username: str | None, local_offset: str, batch_size: int
