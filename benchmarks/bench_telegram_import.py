@@ -103,15 +103,41 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_import(export: Path, db: Path, batch_size: int) -> tuple[float, int, ImportCounts]:
+def run_import(export: Path, db: Path, batch_size: int) -> tuple[float, float, int, ImportCounts]:
+    """(wall seconds, CPU seconds of this process, documents added, counts)."""
     counts = ImportCounts()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with Store(db) as store:
         stats = ingest(store, collect_telegram_export(export, counts=counts), batch_size=batch_size)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if stats.errors:
         print("errors:", stats.errors[:5], file=sys.stderr)
-    return elapsed, stats.added, counts
+    return elapsed, cpu, stats.added, counts
+
+
+def stage_costs(export: Path) -> dict[str, float]:
+    """CPU seconds for: parsing only (ijson), parsing + building documents (text, dates, media,
+    language), and that + content hashing and JSON encoding of the payload, without the database."""
+    from dissentwatch.collect.telegram_export import iter_messages, read_chat_header
+    from dissentwatch.models import content_hash
+
+    shape, chat = read_chat_header(export)
+    costs = {}
+    started = time.process_time()
+    for _ in iter_messages(export, shape, chat):
+        pass
+    costs["parse"] = time.process_time() - started
+    started = time.process_time()
+    for _ in collect_telegram_export(export, derive=False):
+        pass
+    costs["parse+documents"] = time.process_time() - started
+    started = time.process_time()
+    for doc in collect_telegram_export(export, derive=False):
+        if hasattr(doc, "text"):
+            content_hash(doc.text)
+            json.dumps(doc.raw, ensure_ascii=False)
+    costs["parse+documents+hash+json"] = time.process_time() - started
+    return costs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -120,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--keep", type=Path, help="Write the export and database here and keep them.")
     parser.add_argument("--profile", action="store_true", help="Print the top functions by time.")
+    parser.add_argument("--stages", action="store_true",
+                        help="Also time parsing and document building without the database.")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dw-bench-") as tmp:
         folder = args.keep or Path(tmp)
@@ -133,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
             profiler.enable()
-        elapsed, added, counts = run_import(export, db, args.batch_size)
+        elapsed, cpu, added, counts = run_import(export, db, args.batch_size)
         if profiler:
             profiler.disable()
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
@@ -141,6 +169,12 @@ def main(argv: list[str] | None = None) -> None:
               f"skipped: {counts.service:,} service, {counts.empty:,} empty")
         print(f"export: {size / 1e6:,.1f} MB  database: {db.stat().st_size / 1e6:,.1f} MB")
         print(f"import: {elapsed:,.1f} s  {counts.messages / elapsed:,.0f} messages/s  peak RSS {peak_rss_mb():,.0f} MB")
+        print(f"CPU: {cpu:,.1f} s  {counts.messages / cpu:,.0f} messages per CPU-second "
+              "(what one uncontended core would do)")
+        if args.stages:
+            for stage, seconds in stage_costs(export).items():
+                print(f"  {stage}: {seconds / counts.messages * 1e6:,.1f} µs/message")
+            print(f"  full import: {cpu / counts.messages * 1e6:,.1f} µs/message (CPU)")
 
 
 if __name__ == "__main__":
