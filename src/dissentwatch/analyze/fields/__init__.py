@@ -1,16 +1,56 @@
 """Field extraction for one event: every value with the evidence span it was read from.
 
 ``extract_fields`` is the one entry point the pipeline calls. Each field has its own module
-(``dates``, ``units``, ``places`` ...); lexicons are data files under ``fields/data``.
+(``dates``, ``units``, ``regions``, ``participants`` ...); lexicons and the gazetteer are data
+files (``fields/data/*.json``, ``dissentwatch/data/places.json``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from dissentwatch.analyze.fields import addressee as _addressee
+from dissentwatch.analyze.fields import affiliation as _affiliation
+from dissentwatch.analyze.fields import casualties, cues, dates, participants, regions, units
+from dissentwatch.analyze.fields.demands import demands as _demands
+from dissentwatch.analyze.fields.grievances import grievances as _grievances
+from dissentwatch.analyze.fields.status import status as _status
+from dissentwatch.analyze.text import trim_span
 from dissentwatch.models import Evidence
 
-EXTRACTOR = "fields.v0"
+EXTRACTOR = "fields.v1"
+_CONTEXT = 300
+
+
+class _Collector:
+    """Fields and their evidence for one document; a value is kept only with a valid span."""
+
+    def __init__(self, text: str, document_id: int) -> None:
+        self.text = text
+        self.document_id = document_id
+        self.fields: dict[str, Any] = {}
+        self.evidence: list[Evidence] = []
+
+    def cite(self, field: str, start: int, end: int, value: Any) -> bool:
+        start, end = trim_span(self.text, start, end)
+        if not 0 <= start < end <= len(self.text):
+            return False
+        self.evidence.append(Evidence(field, self.document_id, start, end, self.text[start:end], value))
+        return True
+
+    def set(self, field: str, value: Any, start: int, end: int) -> None:
+        if self.cite(field, start, end, value):
+            self.fields[field] = value
+
+
+def previous_sentence_start(text: str, start: int) -> int:
+    """Where the sentence before ``start`` begins (at most a few hundred characters back)."""
+    floor = max(0, start - _CONTEXT)
+    head = text[floor:start].rstrip()
+    for i in range(len(head) - 2, -1, -1):
+        if head[i] in ".!?\n" and head[i + 1].isspace():
+            return floor + i + 2
+    return floor
 
 
 def extract_fields(
@@ -24,6 +64,91 @@ def extract_fields(
 ) -> tuple[dict[str, Any], list[Evidence]]:
     """The fields of one event read from ``text[start:end]`` (export shape of DESIGN.md).
 
-    Every emitted value has an ``Evidence`` with absolute offsets into ``text``.
+    Every emitted value has an ``Evidence`` with absolute offsets into ``text`` whose quote is
+    ``text[start:end]``; a value without evidence is not emitted.
     """
-    return {}, []
+    start, end = max(0, start), min(len(text), end)
+    out = _Collector(text, document_id)
+    context = previous_sentence_start(text, start)
+    _date(out, start, end, context, published)
+    unit = _unit(out, start, end, context)
+    _actor(out, start, end, lang, unit)
+    _places(out, start, end, context, lang)
+    _people(out, start, end, lang)
+    _appeal(out, start, end, lang)
+    return out.fields, out.evidence
+
+
+def _date(out: _Collector, start: int, end: int, context: int, published: str | None) -> None:
+    found = dates.find_dates(out.text, start, end, published) or dates.find_dates(
+        out.text, context, start, published)
+    if found:
+        first = found[0]
+        out.set("date", first.value, first.start, first.end)
+        if "date" in out.fields:
+            out.fields["date_precision"] = first.precision
+            out.fields["date_kind"] = "occurred"
+
+
+def _unit(out: _Collector, start: int, end: int, context: int) -> units.UnitMatch | None:
+    found = units.find_units(out.text, start, end) or units.find_units(out.text, context, start)
+    numbered = [u for u in found if u.number]
+    if not numbered:
+        return None
+    unit = numbered[0]
+    out.set("unit", unit.as_value(), unit.start, unit.end)
+    return unit
+
+
+def _actor(out: _Collector, start: int, end: int, lang: str | None, unit: units.UnitMatch | None) -> None:
+    status = _status(out.text, start, end, lang)
+    if status:
+        out.set("status", status.key, status.start, status.end)
+    affiliation = _affiliation.affiliation(out.text, start, end, lang, unit)
+    if affiliation:
+        out.set("affiliation", affiliation[0], affiliation[1], affiliation[2])
+
+
+def _places(out: _Collector, start: int, end: int, context: int, lang: str | None) -> None:
+    home = regions.home_regions(out.text, start, end, lang) or regions.home_regions(
+        out.text, context, start, lang)
+    entries = [entry for entry, match in home if out.cite("home_regions", match.start, match.end, entry)]
+    if entries:
+        out.fields["home_regions"] = entries
+    where = regions.location(out.text, start, end, lang, [m for _, m in home])
+    if where:
+        out.set("location", where[0], where[1].start, where[1].end)
+
+
+def _people(out: _Collector, start: int, end: int, lang: str | None) -> None:
+    count = participants.find_participants(out.text, start, end)
+    if count:
+        out.set("participants", count.value, count.start, count.end)
+    for field, hit in (("faces_covered", cues.faces_covered(out.text, start, end, lang)),
+                       ("spokesperson", cues.spokesperson(out.text, start, end, lang))):
+        if hit:
+            out.set(field, True, hit.start, hit.end)
+    killed = casualties.killed_claimed(out.text, start, end)
+    if killed:
+        out.set("killed_claimed", killed.value, killed.start, killed.end)
+    wounded = casualties.wounded_claimed(out.text, start, end)
+    if wounded:
+        out.set("wounded_claimed", wounded.value, wounded.start, wounded.end)
+
+
+def _appeal(out: _Collector, start: int, end: int, lang: str | None) -> None:
+    addressed = _addressee.addressee(out.text, start, end, lang)
+    if addressed:
+        out.set("addressee", addressed.key, addressed.start, addressed.end)
+    form = _addressee.address_form(out.text, start, end)
+    if form:
+        out.set("address_form", out.text[form[0] : form[1]], form[0], form[1])
+    for field, hits in (("grievances", _grievances(out.text, start, end, lang)),
+                        ("demands", _demands(out.text, start, end, lang))):
+        keys = [key for key, hit in hits.items() if out.cite(field, hit.start, hit.end, key)]
+        if keys:
+            out.fields[field] = keys
+    disclaimers = [h for h in cues.disclaimers(out.text, start, end, lang)
+                   if out.cite("disclaimers", h.start, h.end, out.text[h.start : h.end])]
+    if disclaimers:
+        out.fields["disclaimers"] = [out.text[h.start : h.end] for h in disclaimers]

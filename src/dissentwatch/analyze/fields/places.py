@@ -22,7 +22,7 @@ _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _CYRILLIC = re.compile("[а-яёіїєґ]", re.IGNORECASE)
 _UK_ENDING = re.compile("[аяоеєіїиуюьйы]{1,2}$")
 _AMBIGUOUS_BEFORE = frozenset(
-    "в во из под у около город г города городе городу near from in at à de d du près".split()
+    ["в", "во", "из", "под", "у", "около", "город", "г", "города", "городе", "городу", "near", "from", "in", "at", "à", "de", "d", "du", "près"]
 )
 _REGION_WORDS = "(?:[Oo]blast|[Rr]egion|[Pp]rovince|[Kk]rai|[Kk]ray|[Tt]erritory)"
 _FR_REGION_WORDS = "(?:oblast|région|province|kraï|territoire)"
@@ -272,7 +272,9 @@ def _latin_plausible(text: str, m: re.Match[str], place: Place) -> bool:
         return True
     before = _LAST_WORD.search(text, max(0, m.start() - 20), m.start())
     after = text[m.end() : m.end() + 2]
-    return bool(before) and before.group(1).lower() in _AMBIGUOUS_BEFORE and not after[1:2].isupper()
+    if before is None:
+        return False
+    return before.group(1).lower() in _AMBIGUOUS_BEFORE and not after[1:2].isupper()
 
 
 # --- public API ------------------------------------------------------------------------------

@@ -1,0 +1,99 @@
+"""Home regions (where the soldiers are from) and location (where it happened or was filmed).
+
+A place is a home region when the text says the people come from it («мобилизованные из Курской
+области», «жители Белгородчины», «оренбургские мобилизованные», "draftees from Murmansk"), or
+when it is listed together with one («из Архангельской, Калининградской и Мурманской областей»).
+A location is a place written after «в/под/у», "in/near", «à/près de» — Ukrainian places first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dissentwatch.analyze.fields import lexicon
+from dissentwatch.analyze.fields.places import PlaceMatch, find_places, region_entry
+
+_WORDS = re.compile(r"\w+")
+_LIST_GAP = re.compile(r"^\s*(?:,|;|\band\b|\bet\b|\bи\b|\bі\b|\bта\b|\bй\b|\bund\b|\boraz\b|\bi\b|\bz\b|\s)*\s*$",
+                       re.IGNORECASE)
+_LOCATION_RANK = {("occupied", True): 0, ("occupied", False): 1, ("region", True): 2, ("region", False): 3,
+                  ("country", False): 4}
+
+
+def _cue_words(category: str) -> frozenset[str]:
+    words: set[str] = set()
+    for phrases in lexicon.entries("cues")[category].values():
+        words.update(p.lower() for p in phrases)
+    return frozenset(words)
+
+
+def _has_cue(text: str, start: int, category: str) -> bool:
+    words = _WORDS.findall(text[max(0, start - 40) : start].lower())
+    if not words or text[max(0, start - 40) : start].rstrip()[-1:] in {".", "!", "?", "\n"}:
+        return False
+    cues = _cue_words(category)
+    return words[-1] in cues or " ".join(words[-2:]) in cues
+
+
+def _near_soldier(text: str, m: PlaceMatch, lang: str | None) -> bool:
+    """A soldier noun right after or right before the place («курские мобилизованные»)."""
+    soldiers = lexicon.load("cues", "soldier")
+    after = soldiers.find(text, lang, m.end, min(len(text), m.end + 30))
+    if after and not text[m.end : after[0].start].strip(" ,"):
+        return True
+    before = soldiers.find(text, lang, max(0, m.start - 30), m.start)
+    return bool(before) and not text[before[-1].end : m.start].strip()
+
+
+def _is_home(text: str, m: PlaceMatch, lang: str | None) -> bool:
+    if m.kind not in {"region", "city"} or m.iso.startswith("UA"):
+        return False
+    if _has_cue(text, m.start, "home_before"):
+        return True
+    return _near_soldier(text, m, lang)
+
+
+def _listed_with(text: str, previous: PlaceMatch, m: PlaceMatch) -> bool:
+    return bool(_LIST_GAP.match(text[previous.end : m.start])) and not m.iso.startswith("UA")
+
+
+def home_region_matches(text: str, start: int, end: int, lang: str | None) -> list[PlaceMatch]:
+    """Places the soldiers come from, in text order, one per region or city name."""
+    found = find_places(text, lang, start, end, adjectives=True)
+    home: list[PlaceMatch] = []
+    for i, m in enumerate(found):
+        if _is_home(text, m, lang) or (i and found[i - 1] in home and _listed_with(text, found[i - 1], m)):
+            home.append(m)
+    return home
+
+
+def home_regions(text: str, start: int, end: int, lang: str | None) -> list[tuple[dict[str, Any], PlaceMatch]]:
+    """``[(region entry, match)]`` with one entry per distinct ISO code."""
+    out: list[tuple[dict[str, Any], PlaceMatch]] = []
+    seen: set[str] = set()
+    for m in home_region_matches(text, start, end, lang):
+        if m.iso not in seen:
+            seen.add(m.iso)
+            out.append((region_entry(m), m))
+    return out
+
+
+def location(text: str, start: int, end: int, lang: str | None,
+             home: list[PlaceMatch]) -> tuple[dict[str, Any], PlaceMatch] | None:
+    """Where it happened: the most specific place after a location cue (Ukrainian places first)."""
+    spans = {(m.start, m.end) for m in home}
+    candidates = []
+    for m in find_places(text, lang, start, end):
+        if (m.start, m.end) in spans:
+            continue
+        occupied = m.kind == "occupied" or (m.city and m.iso.startswith("UA"))
+        if not occupied and not _has_cue(text, m.start, "location_before"):
+            continue
+        rank = _LOCATION_RANK.get(("occupied" if occupied else m.kind if m.kind == "country" else "region",
+                                   m.city), 5)
+        candidates.append((rank, m.start, m))
+    if not candidates:
+        return None
+    m = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    return {"name": m.name_en, "lat": m.lat, "lon": m.lon, "precision": m.precision}, m

@@ -1,0 +1,116 @@
+"""Military units as written: «5-й отдельной мотострелковой бригады», «255-го мсп», «в/ч 12345»,
+«полк 1487», "255th Motorized Rifle Regiment", «255e régiment», «Первой славянской бригады».
+
+A unit is ``{"name": surface form, "number": "255", "kind": "regiment"}``; the first unit written in
+the segment is the event's (reports name the unit that speaks before its parent formations).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dissentwatch.analyze.fields.numbers import ordinal_value
+
+KIND_WORDS: list[tuple[str, str]] = [
+    (r"бригад\w*|brigad\w*|brygad\w*|\w*brigade", "brigade"),
+    (r"полк(?:а|у|ом|е|и|ов|ах|ам|ами)?|regiment\w*|régiment\w*|pułk\w*|\w*regiment", "regiment"),
+    (r"батальон\w*|батальйон\w*|battalion\w*|bataillon\w*|batalion\w*", "battalion"),
+    (r"дивизи\w*|дивізі\w*|division\w*|dywizj\w*", "division"),
+    (r"рот(?:а|ы|е|у|ой|ою|и)(?!\w)|разведрот\w*|compan(?:y|ies)|compagnie\w*|kompani\w*", "company"),
+    (r"арми(?:я|и|ю|ей|ї|ею)(?!\w)|army|armée|armee|armi[ai]", "army"),
+    (r"корпус\w*|corps|korpus\w*", "corps"),
+]
+_KIND = "|".join(f"(?P<k{i}>{p})" for i, (p, _) in enumerate(KIND_WORDS))
+_ABBREVIATIONS = {
+    "мсп": "regiment", "тп": "regiment", "пдп": "regiment", "дшп": "regiment", "сп": "regiment",
+    "ошп": "regiment", "мсбр": "brigade", "омсбр": "brigade", "обрмп": "brigade", "омбр": "brigade",
+    "одшбр": "brigade", "дшбр": "brigade", "оабр": "brigade", "абр": "brigade", "ошбр": "brigade",
+    "обр": "brigade", "мсд": "division", "тд": "division", "вдд": "division", "дшд": "division",
+    "мсб": "battalion", "тб": "battalion", "одшб": "brigade", "дшб": "brigade", "ак": "corps",
+    "оа": "army", "омсб": "battalion",
+}
+_ABBR = "|".join(sorted(_ABBREVIATIONS, key=len, reverse=True))
+_ORD_SUFFIX = r"(?:\s*-\s*|\s*–\s*)?(?:го|й|я|ой|ий|ый|ая|ую|ом|ому|ей|м|th|st|nd|rd|e|ème|er|re|\.)?"
+_MODIFIERS = r"(?:[\w’'«»\"„“”.-]+\s+){0,5}?"
+
+PATTERNS: list[re.Pattern[str]] = [
+    # 5-й отдельной мотострелковой бригады / 255th Motorized Rifle Regiment / 55. Schützenbrigade
+    re.compile(rf"(?<![\w/])(?P<num>\d{{1,4}}){_ORD_SUFFIX}\s+{_MODIFIERS}(?:{_KIND})(?!\w)", re.IGNORECASE),
+    # 255-го мсп / 64 омсбр
+    re.compile(rf"(?<![\w/])(?P<num>\d{{1,4}}){_ORD_SUFFIX}\s*(?P<abbr>{_ABBR})(?!\w)", re.IGNORECASE),
+    # полк 1487 / полка № 1452
+    re.compile(rf"(?<!\w)(?:{_KIND})\s+(?:№\s*)?(?P<num>\d{{3,5}})(?![\w.,]\d)", re.IGNORECASE),
+]
+MILITARY_UNIT = re.compile(
+    r"(?<!\w)(?:в/ч|в\s*/\s*ч|вч|войсков\w+\s+част\w+|воинск\w+\s+част\w+|військов\w+\s+частин\w+|"
+    r"military\s+unit|unité\s+militaire|jednostk\w+\s+wojskow\w+)\s*(?:№\s*)?(?P<num>\d{4,5})(?!\d)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+_ORDINAL_WORD = re.compile(rf"(?P<ord>\w+)\s+(?:(?!(?:the|a|an|of|time|times|le|la|les|de|du|des|раз)\s)[\w’'«»\"„“”.-]+\s+){{0,2}}?(?:{_KIND})(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMatch:
+    name: str
+    number: str | None
+    kind: str
+    start: int
+    end: int
+
+    def as_value(self) -> dict[str, str | None]:
+        return {"name": self.name, "number": self.number, "kind": self.kind}
+
+
+def _kind_of(m: re.Match[str]) -> str:
+    if m.groupdict().get("abbr"):
+        return _ABBREVIATIONS[m.group("abbr").lower()]
+    for i, (_, kind) in enumerate(KIND_WORDS):
+        if m.group(f"k{i}"):
+            return kind
+    return "other"
+
+
+def _numbered(text: str, start: int, end: int) -> list[UnitMatch]:
+    found = []
+    for pattern in PATTERNS:
+        for m in pattern.finditer(text, start, end):
+            if _is_quantity(text, m):
+                continue
+            found.append(UnitMatch(m.group(), m.group("num"), _kind_of(m), m.start(), m.end()))
+    for m in MILITARY_UNIT.finditer(text, start, end):
+        found.append(UnitMatch(m.group(), m.group("num"), "military_unit", m.start(), m.end()))
+    return found
+
+
+def _is_quantity(text: str, m: re.Match[str]) -> bool:
+    """«500 военных из бригады», «20 soldiers of the brigade»: a count, not a unit number."""
+    middle = text[m.end("num") : m.start() + len(m.group())]
+    if re.search(r"\s(?:из|of|de|du|des|aus|z|від|з)\s", middle, re.IGNORECASE):
+        return True
+    number = m.group("num")
+    return len(number) == 4 and number.startswith(("19", "20")) and not m.groupdict().get("abbr") \
+        and bool(re.match(r"\s*(?:год|year|г\.)", text[m.end("num") : m.end("num") + 8], re.IGNORECASE))
+
+
+def _ordinal_words(text: str, start: int, end: int) -> list[UnitMatch]:
+    found = []
+    for word in _WORD.finditer(text, start, end):
+        value = ordinal_value(word.group())
+        if value is None:
+            continue
+        m = _ORDINAL_WORD.match(text, word.start(), end)
+        if m:
+            found.append(UnitMatch(m.group(), str(value), _kind_of(m), m.start(), m.end()))
+    return found
+
+
+def find_units(text: str, start: int, end: int) -> list[UnitMatch]:
+    """Every unit written in ``text[start:end]``, non-overlapping, in text order."""
+    found = _numbered(text, start, end) + _ordinal_words(text, start, end)
+    chosen: list[UnitMatch] = []
+    for u in sorted(found, key=lambda u: (u.number is None, u.start, -(u.end - u.start))):
+        if all(u.end <= c.start or u.start >= c.end for c in chosen):
+            chosen.append(u)
+    return sorted(chosen, key=lambda u: u.start)
