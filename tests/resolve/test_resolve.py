@@ -164,3 +164,38 @@ def test_reanalysed_mention_updates_its_event(store: Store) -> None:
     resolve_mentions(store)
     row = store.query("SELECT date, grievances FROM events")[0]
     assert row["date"] == "2023-03-06" and json.loads(row["grievances"]) == ["frontal_assaults"]
+
+
+def test_a_report_that_bridges_two_events_folds_them_into_one(store: Store) -> None:
+    mur = [{"name": "Murmansk Oblast", "iso": "RU-MUR"}]
+    a = add_document(store, "b1", "Бойцы 255-го полка пожаловались на командиров.", published="2023-03-07T00:00:00Z")
+    b = add_document(store, "b2", "Мобилизованные из Мурманской области записали видео 6 марта.",
+                     published="2023-03-07T01:00:00Z")
+    c = add_document(store, "b3", "Мурманские мобилизованные из 255-го полка записали видео 6 марта.",
+                     published="2023-03-08T00:00:00Z")
+    save(store, a, mention(store, a, "video_appeal", "пожаловались на командиров", fields={"unit": UNIT_255}))
+    save(store, b, mention(store, b, "video_appeal", "записали видео 6 марта",
+                           fields={"date": "2023-03-06", "home_regions": mur}))
+    resolve_mentions(store)
+    assert events_of(store, "b1") != events_of(store, "b2")
+    save(store, c, mention(store, c, "video_appeal", "записали видео 6 марта",
+                           fields={"unit": UNIT_255, "date": "2023-03-06", "home_regions": mur}))
+    resolve_mentions(store)
+    assert events_of(store, "b1") == events_of(store, "b2") == events_of(store, "b3")
+    assert store.scalar("SELECT COUNT(*) FROM events") == 1
+    reasons = [json.loads(r[0]) for r in store.query("SELECT reason FROM event_mentions")]
+    assert any(r.get("bridged") for r in reasons) and any(r.get("absorbed_from") for r in reasons)
+
+
+def test_a_bridge_never_folds_contradicting_or_reviewed_events(store: Store) -> None:
+    a = add_document(store, "c1", "Бойцы 255-го полка записали видео 6 марта.", published="2023-03-06T00:00:00Z")
+    b = add_document(store, "c2", "Бойцы 255-го полка записали видео 20 марта.", published="2023-03-20T00:00:00Z")
+    save(store, a, mention(store, a, "video_appeal", "записали видео 6 марта", fields={"unit": UNIT_255, "date": "2023-03-06"}))
+    save(store, b, mention(store, b, "video_appeal", "записали видео 20 марта", fields={"unit": UNIT_255, "date": "2023-03-20"}))
+    resolve_mentions(store)
+    (ea,), (eb,) = events_of(store, "c1"), events_of(store, "c2")
+    assert ea != eb
+    c = add_document(store, "c3", "Бойцы 255-го полка снова записали видео.", published="2023-03-21T00:00:00Z")
+    save(store, c, mention(store, c, "video_appeal", "снова записали видео", fields={"unit": UNIT_255}))
+    resolve_mentions(store)
+    assert events_of(store, "c1") == {ea} and events_of(store, "c2") == {eb}

@@ -91,6 +91,47 @@ class EventProfile:
             self.quotes |= m.quotes
 
 
+def absorb(target: EventProfile, other: EventProfile) -> None:
+    """Fold ``other``'s features into ``target`` (a mention bridged the two events)."""
+    target.size += other.size
+    target.types.update(other.types)
+    target.relatives += other.relatives
+    target.numbers.update(other.numbers)
+    target.kinds |= other.kinds
+    target.canonical |= other.canonical
+    for low, high in ((other.day_min, other.day_max),):
+        if low is not None and high is not None:
+            target.day_min = low if target.day_min is None else min(target.day_min, low)
+            target.day_max = high if target.day_max is None else max(target.day_max, high)
+    for low, high in ((other.pub_min, other.pub_max),):
+        if low is not None and high is not None:
+            target.pub_min = low if target.pub_min is None else min(target.pub_min, low)
+            target.pub_max = high if target.pub_max is None else max(target.pub_max, high)
+    target.months |= other.months
+    target.month_days |= other.month_days
+    target.regions.update(other.regions)
+    target.locations |= other.locations
+    target.roots |= other.roots
+    target.documents |= other.documents
+    target.sketch |= other.sketch
+    target.quotes |= other.quotes
+    target.verdict = target.verdict or other.verdict
+
+
+def compatible(a: EventProfile, b: EventProfile) -> bool:
+    """True when nothing known about two events contradicts them being one occurrence."""
+    if a.numbers and b.numbers and not (a.numbers.keys() & b.numbers.keys()):
+        return False
+    if a.regions and b.regions and not (a.regions.keys() & b.regions.keys()):
+        return False
+    if a.denial != b.denial or (a.relatives * 2 > a.size) != (b.relatives * 2 > b.size):
+        return False
+    if None not in (a.day_min, a.day_max, b.day_min, b.day_max):
+        gap = max(b.day_min - a.day_max, a.day_min - b.day_max)  # type: ignore[operator]
+        return gap <= 3
+    return not (a.month_days and b.month_days and not (a.month_days & b.month_days))
+
+
 def block_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     """The blocks a mention is filed under and looked up in."""
     keys: list[tuple[Any, ...]] = [("root", m.root)]
@@ -208,6 +249,7 @@ class Assignment:
     score: float
     reason: dict[str, Any]
     founded: bool = False
+    absorbed: list[str] = field(default_factory=list)
 
 
 class Clusterer:
@@ -220,6 +262,8 @@ class Clusterer:
         self.threshold = float(settings()["threshold"])
         self.similarity = similarity
         self.recent: dict[str, list[Entry]] = {}
+        self.frozen: set[str] = set()                # events an analyst touched: never absorbed
+        self.separated: set[frozenset[str]] = set()  # pairs an analyst split: never joined
         windows = settings()["windows"]
         self.unit_window, self.window = int(windows["unit"]), int(windows["other"])
 
@@ -270,22 +314,45 @@ class Clusterer:
     def assign(self, m: MentionFeatures) -> Assignment:
         """Join ``m`` to its best-scoring candidate event, or found a new event with it."""
         best: tuple[float, dict[str, float], EventProfile] | None = None
+        qualified: list[EventProfile] = []
         for profile in self.candidates(m):
             total, signals = score(m, profile)
             total = self._with_similarity(m, profile, total, signals)
+            if total >= self.threshold:
+                qualified.append(profile)
             if best is None or total > best[0]:
                 best = (total, signals, profile)
         if best is not None and best[0] >= self.threshold:
-            self._file(best[2], m)
-            return Assignment(m.id, best[2].id, best[0], {"score": best[0], "signals": best[1]})
+            target = best[2]
+            absorbed = [p.id for p in qualified if p is not target and self._absorb(target, p)]
+            self._file(target, m)
+            reason: dict[str, Any] = {"score": best[0], "signals": best[1]}
+            if absorbed:
+                reason["bridged"] = absorbed
+            return Assignment(m.id, target.id, best[0], reason, absorbed=absorbed)
         event_id = event_id_for(m.stable_key)
         profile = self.events.get(event_id) or EventProfile(event_id, m.family)
         self.events[event_id] = profile
         self._file(profile, m)
-        reason: dict[str, Any] = {"founder": True, "stable_key": m.stable_key}
+        reason = {"founder": True, "stable_key": m.stable_key}
         if best is not None:
             reason["best_other"] = {"event_id": best[2].id, "score": best[0], "signals": best[1]}
         return Assignment(m.id, event_id, 1.0, reason, founded=True)
+
+    def _absorb(self, target: EventProfile, other: EventProfile) -> bool:
+        """Fold ``other`` into ``target`` when a mention qualifies for both, nothing contradicts
+        it, and no analyst has touched ``other`` or split the two."""
+        if other.id in self.frozen or frozenset((target.id, other.id)) in self.separated:
+            return False
+        if not compatible(target, other):
+            return False
+        absorb(target, other)
+        other.open = False
+        self.redirect[other.id] = target.id
+        for source, goes_to in list(self.redirect.items()):
+            if goes_to == other.id:
+                self.redirect[source] = target.id
+        return True
 
     def _with_similarity(self, m: MentionFeatures, e: EventProfile, total: float, signals: dict[str, float]) -> float:
         if self.similarity is None or total >= self.threshold + 1.5 or total < self.threshold - 2.5:

@@ -217,7 +217,9 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
     unit = resolve_unit(fields.get("unit")) or {}
     if not unit.get("number"):
         unit = unit_in_text(row["span"] or "") or unit_in_text(row["title"] or "") or unit
-    regions = region_keys(fields.get("home_regions")) or regions_in_text(row["span"] or "")
+    regions = region_keys(fields.get("home_regions"))
+    if not (regions or unit.get("number") or fields.get("location")):
+        regions = regions_in_text(row["span"] or "")  # only a mention with nothing else to go on
     root = row["copy_of"] or row["forwarded_id"] or row["parent_id"]
     feats = MentionFeatures(
         id=row["id"], stable_key=f"{row['source_kind']}/{row['external_id']}:{row['type']}:{row['start']}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -102,6 +103,12 @@ def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool) -> int:
         clusterer.add_existing(target, m, is_open=target not in targets)
         count += 1
     clusterer.redirect.update(targets)
+    clusterer.frozen = {r[0] for r in store.query(
+        "SELECT id FROM events WHERE review_status != 'new' OR merged_into IS NOT NULL OR locked_fields != '[]' "
+        "UNION SELECT event_id FROM event_mentions WHERE pinned = 1 "
+        "UNION SELECT merged_into FROM events WHERE merged_into IS NOT NULL "
+        "UNION SELECT event_a FROM event_separations UNION SELECT event_b FROM event_separations")}
+    clusterer.separated = {frozenset((r[0], r[1])) for r in store.query("SELECT event_a, event_b FROM event_separations")}
     return count
 
 
@@ -168,6 +175,17 @@ def _write_links(store: Store, batch: list[tuple[Assignment, MentionFeatures]], 
                     (assignment.event_id, m.type, "", "", run_id),
                 )
             link_mentions(conn, assignment.event_id, [(assignment.mention_id, assignment.score, assignment.reason)])
+            for absorbed in assignment.absorbed:
+                absorb_event(conn, assignment.event_id, absorbed)
+
+
+def absorb_event(conn: sqlite3.Connection, target: str, absorbed: str) -> None:
+    """Move an untouched event's mentions into ``target`` (a report bridged them) and drop it."""
+    conn.execute(
+        "UPDATE event_mentions SET event_id = ?, reason = json_set(reason, '$.absorbed_from', ?) "
+        "WHERE event_id = ? AND pinned = 0", (target, absorbed, absorbed))
+    conn.execute("DELETE FROM events WHERE id = ? AND review_status = 'new' AND merged_into IS NULL "
+                 "AND id NOT IN (SELECT event_id FROM event_mentions)", (absorbed,))
 
 
 def _changed_events(store: Store) -> set[str]:
