@@ -43,7 +43,7 @@ def page(browser: Any) -> Iterator[Any]:
     page.problems = []  # console errors and page errors, for the tests to check
     page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
     page.on("console", lambda msg: page.problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type in ("error", "warning") else None)
+            if msg.type == "error" else None)
     page.on("dialog", lambda dialog: (page.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     yield page
     context.close()

@@ -14,6 +14,7 @@ import logging
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,21 @@ class Settings:
         self.db_path, self.public = db_path, public
         self._local = threading.local()
         self.login_limiter = auth.RateLimiter(limit=5, window=300.0)
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    def cached(self, key: str, compute: Callable[[], Any], ttl: float = 15.0) -> Any:
+        """A value computed at most every ``ttl`` seconds (dashboard aggregates over all events);
+        decisions made through the app clear the cache."""
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        value = compute()
+        self._cache[key] = (now, value)
+        return value
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
 
     def store(self) -> Store:
         store = getattr(self._local, "store", None)
@@ -167,7 +183,9 @@ def action(role: str = "analyst") -> Callable[[Handler], Handler]:
             expected = getattr(request.state, "csrf", None)
             if not expected or not secrets.compare_digest(token, expected):
                 raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
-            return await handler(request)
+            response = await handler(request)
+            settings_of(request).clear_cache()
+            return response
 
         return guarded
 

@@ -50,13 +50,18 @@ EXPORT_LIMIT = 100_000
 async def dashboard(request: Request) -> Response:
     store = store_of(request)
     latest, _ = query_events(store, review_status="new", sort="published", limit=10)
-    by_type = count_events(store, by=["type"])
-    by_status = count_events(store, by=["review_status"], include_rejected=True)
-    return render(request, "dashboard.html", {
-        "chart": timeline(store), "map": map_points(store), "latest": latest, "colours": TYPE_COLOURS,
-        "by_type": by_type, "by_status": by_status,
+    summary = settings_of(request).cached("dashboard", lambda: _summary(store))
+    return render(request, "dashboard.html", {**summary, "latest": latest, "colours": TYPE_COLOURS})
+
+
+def _summary(store: Store) -> dict[str, Any]:
+    """The dashboard's aggregates over every event: counts, the chart, the map."""
+    return {
+        "by_type": count_events(store, by=["type"]),
+        "by_status": count_events(store, by=["review_status"], include_rejected=True),
+        "chart": timeline(store), "map": map_points(store),
         "documents": store.scalar("SELECT COUNT(*) FROM documents"),
-    })
+    }
 
 
 @page()

@@ -176,19 +176,31 @@ def _nice_steps(top: int) -> list[int]:
 # -- the map -----------------------------------------------------------------------------
 
 
+_LIVE = "e.merged_into IS NULL AND e.review_status != 'rejected'"
+_HOME_PLACES = (
+    "SELECT json_extract(j.value, '$.name') AS name, MIN(json_extract(j.value, '$.lat')) AS lat, "
+    "MIN(json_extract(j.value, '$.lon')) AS lon, COUNT(*) AS n FROM events e, json_each(e.home_regions) j "
+    f"WHERE {_LIVE} AND json_valid(e.home_regions) AND json_type(e.home_regions) = 'array' "
+    "AND json_type(j.value) = 'object' GROUP BY 1"
+)
+_LOCATIONS = (
+    "SELECT json_extract(e.location, '$.name') AS name, MIN(json_extract(e.location, '$.lat')) AS lat, "
+    "MIN(json_extract(e.location, '$.lon')) AS lon, COUNT(*) AS n FROM events e "
+    f"WHERE {_LIVE} AND e.location IS NOT NULL AND json_valid(e.location) "
+    "AND json_type(e.location) = 'object' GROUP BY 1"
+)
+
+
 def map_points(store: Store) -> dict[str, Any]:
-    """Home regions and locations of events, counted per place and projected for the base map."""
-    places: dict[tuple[str, str], dict[str, Any]] = {}
-    rows = store.query("SELECT home_regions, location FROM events WHERE merged_into IS NULL "
-                       "AND review_status != 'rejected'")
-    for r in rows:
-        for region in _json_list(r["home_regions"]):
-            _add_place(places, "home", region)
-        if r["location"]:
-            location = json.loads(r["location"])
-            if isinstance(location, dict):
-                _add_place(places, "location", location)
-    points = sorted(places.values(), key=lambda p: -p["n"])
+    """Home regions and locations of events, counted per place (in SQL) and projected for the map."""
+    points = []
+    for role, sql in (("home", _HOME_PLACES), ("location", _LOCATIONS)):
+        for r in store.query(sql):
+            lat, lon = r["lat"], r["lon"]
+            if isinstance(lat, int | float) and isinstance(lon, int | float) and -90 <= lat <= 90:
+                points.append({"role": role, "name": str(r["name"] or f"{lat},{lon}"), "lat": float(lat),
+                               "lon": float(lon), "n": int(r["n"])})
+    points.sort(key=lambda p: -p["n"])
     top = max((p["n"] for p in points), default=1)
     box = basemap.view_box((p["lon"], p["lat"]) for p in points)
     width = float(box.split()[2])
@@ -196,22 +208,6 @@ def map_points(store: Store) -> dict[str, Any]:
         p["x"], p["y"] = basemap.project(p["lon"], p["lat"])
         p["r"] = round(width * (0.007 + 0.013 * (p["n"] / top) ** 0.5), 2)
     return {"points": points, "countries": basemap.country_paths(), "view_box": box}
-
-
-def _json_list(text: str | None) -> list[Any]:
-    value = json.loads(text or "[]")
-    return value if isinstance(value, list) else []
-
-
-def _add_place(places: dict[tuple[str, str], dict[str, Any]], role: str, place: Any) -> None:
-    if not isinstance(place, dict):
-        return
-    lat, lon = place.get("lat"), place.get("lon")
-    if not isinstance(lat, int | float) or not isinstance(lon, int | float) or not -90 <= lat <= 90:
-        return
-    key = (role, str(place.get("name") or f"{lat},{lon}"))
-    entry = places.setdefault(key, {"role": role, "name": key[1], "lat": float(lat), "lon": float(lon), "n": 0})
-    entry["n"] += 1
 
 
 # -- evidence highlighted in the source text ---------------------------------------------
