@@ -243,3 +243,12 @@ def test_cli_username_learned_later_rekeys_documents(cli, tmp_path: Path, db_pat
         rows = store.query("SELECT external_id, url, reply_to FROM documents ORDER BY id")
     assert [r["external_id"] for r in rows] == ["pp_news/2", "pp_news/3", "pp_news/4"]
     assert rows[0]["url"] == "https://t.me/pp_news/2" and rows[2]["reply_to"] == "pp_news/2"
+
+
+def test_text_entities_used_when_text_is_missing() -> None:
+    from dissentwatch.collect.telegram_export import Chat
+
+    message = {"id": 9, "type": "message", "date_unixtime": "1678112521",
+               "text_entities": [{"type": "plain", "text": "Только "}, {"type": "bold", "text": "сущности"}]}
+    doc = message_document(message, Chat(id=5))
+    assert doc is not None and doc.text == "Только сущности" and doc.external_id == "5/9"

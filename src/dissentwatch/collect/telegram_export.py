@@ -258,7 +258,7 @@ def message_document(message: dict[str, Any], chat: Chat, local_tz: timezone = U
     """One message → a Document; None for service messages and messages with neither text nor media."""
     if message.get("type", "message") != "message":
         return None
-    text, entities = flatten_text(message.get("text"))
+    text, entities = flatten_text(message["text"] if "text" in message else message.get("text_entities"))
     media = media_refs(message)
     if not text.strip() and not media:
         return None
