@@ -20,6 +20,8 @@ from dissentwatch.models import Evidence
 
 EXTRACTOR = "fields.v1"
 _CONTEXT = 300
+APPEALS = frozenset({"video_appeal", "written_appeal"})
+"""Event types that have an addressee."""
 
 
 class _Collector:
@@ -75,7 +77,7 @@ def extract_fields(
     _actor(out, start, end, lang, unit)
     _places(out, start, end, context, lang)
     _people(out, start, end, lang)
-    _appeal(out, start, end, lang)
+    _appeal(out, start, end, lang, event_type)
     return out.fields, out.evidence
 
 
@@ -136,8 +138,8 @@ def _people(out: _Collector, start: int, end: int, lang: str | None) -> None:
         out.set("wounded_claimed", wounded.value, wounded.start, wounded.end)
 
 
-def _appeal(out: _Collector, start: int, end: int, lang: str | None) -> None:
-    addressed = _addressee.addressee(out.text, start, end, lang)
+def _appeal(out: _Collector, start: int, end: int, lang: str | None, event_type: str) -> None:
+    addressed = _addressee.addressee(out.text, start, end, lang) if event_type in APPEALS else None
     if addressed:
         out.set("addressee", addressed.key, addressed.start, addressed.end)
     form = _addressee.address_form(out.text, start, end)

@@ -11,9 +11,9 @@ import re
 from dissentwatch.analyze.fields import lexicon
 from dissentwatch.analyze.fields.lexicon import Hit
 
-PRIORITY = ("head_of_state", "governor", "prosecutor", "defence_ministry", "general_staff", "other",
+PRIORITY = ("head_of_state", "governor", "defence_ministry", "general_staff", "prosecutor", "other",
             "commander", "public")
-_CUE_WINDOW = 80
+_CUE_WINDOW = 60
 ADDRESS_FORM = re.compile(
     r"(?<!\w)(?:(?:глубоко)?уважаем\w+|дорог\w+|многоуважаем\w+|very\s+dear|dear|(?:very\s+)?respected|"
     r"très\s+cher|cher|шановн\w+)\s+(?:(?:[A-ZА-ЯЁІЇЄ][\w-]+|верховн\w+|главнокомандующ\w+|"
@@ -25,7 +25,9 @@ ADDRESS_FORM = re.compile(
 def addressee(text: str, start: int, end: int, lang: str | None) -> Hit | None:
     """The addressee hit of the highest authority addressed in ``text[start:end]``."""
     cues = lexicon.load("cues", "addressing").find(text, lang, max(0, start - _CUE_WINDOW), end)
-    addressed = [h for h in lexicon.load("addressee").find(text, lang, start, end) if _after_cue(h, cues)]
+    received = lexicon.load("cues", "addressing_after").find(text, lang, start, min(len(text), end + _CUE_WINDOW))
+    addressed = [h for h in lexicon.load("addressee").find(text, lang, start, end)
+                 if _after_cue(h, cues) or _before_cue(h, received)]
     if not addressed:
         return None
     return min(addressed, key=lambda h: (PRIORITY.index(h.key), h.start))
@@ -33,6 +35,11 @@ def addressee(text: str, start: int, end: int, lang: str | None) -> Hit | None:
 
 def _after_cue(hit: Hit, cues: list[Hit]) -> bool:
     return any(0 <= hit.start - cue.end <= _CUE_WINDOW and cue.start < hit.start for cue in cues)
+
+
+def _before_cue(hit: Hit, cues: list[Hit]) -> bool:
+    """"The Duma member received nine appeals": the addressee, then a receiving cue."""
+    return any(0 <= cue.start - hit.end <= _CUE_WINDOW for cue in cues)
 
 
 def address_form(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -161,10 +161,20 @@ def relative_dates(text: str, start: int, end: int, published: date | None) -> l
     return found
 
 
+_BACKGROUND = re.compile(r"(?:мобилизова\w*|призва\w*|mobili[sz]ed|drafted|mobilisés?|since|depuis|с\s+начала)"
+                         r"\W+(?:\w+\W+){0,3}$", re.IGNORECASE)
+
+
+def _background(text: str, d: DateMatch) -> bool:
+    """«мобилизованы в сентябре 2022», "since February": a date of the story's background."""
+    return bool(_BACKGROUND.search(text[max(0, d.start - 50) : d.start]))
+
+
 def find_dates(text: str, start: int, end: int, published: str | None) -> list[DateMatch]:
-    """Every date in ``text[start:end]``, non-overlapping, in text order."""
+    """Every date in ``text[start:end]`` but background ones, non-overlapping, in text order."""
     pub = parse_published(published)
     found = absolute_dates(text, start, end, pub) + relative_dates(text, start, end, pub)
+    found = [d for d in found if not _background(text, d)]
     chosen: list[DateMatch] = []
     for d in sorted(found, key=lambda d: (-(d.end - d.start), d.start)):
         if all(d.end <= c.start or d.start >= c.end for c in chosen):

@@ -17,7 +17,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from dissentwatch.analyze.text import lemma, lemma_set
@@ -25,6 +25,8 @@ from dissentwatch.analyze.text import lemma, lemma_set
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _CYRILLIC = re.compile("[а-яёіїєґ]", re.IGNORECASE)
 _GAP = 3
+LEMMATISED = frozenset({"uk", "en", "fr"})
+"""Languages lemmatised with simplemma; others are matched on their lower-case forms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,15 +121,20 @@ def _match_from(phrase: _Phrase, words: list[_Word], i: int) -> int | None:
     return position
 
 
+@lru_cache(maxsize=32)
 def _words(text: str, lang: str | None, start: int, end: int) -> list[_Word]:
+    """Words of a span with their forms; cached, as every lexicon reads the same span."""
     out = []
     for m in _WORD.finditer(text, start, end):
         low = m.group().lower().replace("ё", "е")
         word_lang = "ru" if _CYRILLIC.search(low) and lang not in {"uk", "bg"} else lang
-        forms = {low, lemma(low, word_lang)}
         if word_lang == "ru":
-            forms |= lemma_set(low, "ru")
-        out.append(_Word(m.start(), m.end(), frozenset(forms)))
+            forms = lemma_set(low, "ru") | {low}
+        elif word_lang in LEMMATISED:
+            forms = frozenset({low, lemma(low, word_lang)})
+        else:
+            forms = frozenset({low})
+        out.append(_Word(m.start(), m.end(), forms))
     return out
 
 

@@ -18,13 +18,21 @@ _PEOPLE = (
 )
 _NUMBER = r"(?:\d{1,4}|[^\W\d_]+(?:[-'’][^\W\d_]+)?)"
 _RANGE_SEP = r"\s*(?:[-–—]|до|to|à|or|или|або)\s*"
-_LINK = r"(?:\s+(?:[\w-]+\s+){0,2}?|\s+d['’]|\s+de\s+)"
+_LINK = r"(?:\s+(?:[\w-]+\s+)?|\s+d['’]|\s+de\s+|\s+(?:of\s+the|из)\s+)"
 RANGE = re.compile(rf"(?<!\w)(?P<a>{_NUMBER}){_RANGE_SEP}(?P<b>{_NUMBER}){_LINK}(?P<noun>{_PEOPLE})", re.IGNORECASE)
 COUNT = re.compile(rf"(?<![\w.,№])(?P<a>{_NUMBER}){_LINK}(?P<noun>{_PEOPLE})", re.IGNORECASE)
 OTHERS = re.compile(rf"(?:along|together)\s+with\s+(?P<a>{_NUMBER})\s+others|вместе\s+с\s+(?P<b>{_NUMBER})\s+"
                     r"(?:другими|сослуживцами|товарищами)", re.IGNORECASE)
 _KILLED_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?(?:погиб|убит|ранен|killed|died|dead|wounded|tués|morts|blessés|"
                            r"загин)", re.IGNORECASE)
+
+
+_NOT_PEOPLE_AFTER = re.compile(
+    r"\s*(?:%|процент|percent|year|год|лет|(?:го\s+)?(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр"
+    r"|ноябр|декабр|january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre))",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +57,9 @@ def _counts(text: str, start: int, end: int) -> list[ParticipantsMatch]:
     while (m := COUNT.search(text, position, end)) is not None:
         position = m.start() + max(1, len(m.group("a")))
         value = number_value(m.group("a"))
-        if value is None or not 0 < value < 1900 or _KILLED_AFTER.match(text, m.end(), end):
+        if value is None or not 1 < value < 1900 or _KILLED_AFTER.match(text, m.end(), end):
             continue
-        if re.match(r"\s*(?:%|процент|percent|year|год|лет)", text[m.end("a") : m.end("a") + 10], re.IGNORECASE):
+        if _NOT_PEOPLE_AFTER.match(text, m.end("a")):
             continue
         found.append(ParticipantsMatch(value, m.start(), m.end()))
     for m in OTHERS.finditer(text, start, end):

@@ -15,6 +15,12 @@ from dissentwatch.analyze.fields import lexicon
 from dissentwatch.analyze.fields.places import PlaceMatch, find_places, region_entry
 
 _WORDS = re.compile(r"\w+")
+_NAME_OF = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+\s+of\s+(?:the\s+)?$")
+_SKIPPED = frozenset({
+    "the", "russia", "s", "russian", "siberian", "republic", "of", "town", "city", "village", "region", "so",
+    "called", "la", "le", "l", "les", "ville", "république", "города", "город", "г", "поселка", "села",
+    "деревни", "пгт", "республики", "області", "міста", "area", "province", "oblast", "local",
+})
 _LIST_GAP = re.compile(r"^\s*(?:,|;|\band\b|\bet\b|\bи\b|\bі\b|\bта\b|\bй\b|\bund\b|\boraz\b|\bi\b|\bz\b|\s)*\s*$",
                        re.IGNORECASE)
 _LOCATION_RANK = {("occupied", True): 0, ("occupied", False): 1, ("region", True): 2, ("region", False): 3,
@@ -29,11 +35,15 @@ def _cue_words(category: str) -> frozenset[str]:
 
 
 def _has_cue(text: str, start: int, category: str) -> bool:
-    words = _WORDS.findall(text[max(0, start - 40) : start].lower())
-    if not words or text[max(0, start - 40) : start].rstrip()[-1:] in {".", "!", "?", "\n"}:
+    """A cue word just before ``start``, skipping articles and words like «города», "the town of"."""
+    window = text[max(0, start - 60) : start]
+    if window.rstrip()[-1:] in {".", "!", "?", "\n"}:
         return False
+    words = _WORDS.findall(window.lower())
+    while words and words[-1] in _SKIPPED:
+        words.pop()
     cues = _cue_words(category)
-    return words[-1] in cues or " ".join(words[-2:]) in cues
+    return bool(words) and (words[-1] in cues or " ".join(words[-2:]) in cues)
 
 
 def _near_soldier(text: str, m: PlaceMatch, lang: str | None) -> bool:
@@ -49,9 +59,14 @@ def _near_soldier(text: str, m: PlaceMatch, lang: str | None) -> bool:
 def _is_home(text: str, m: PlaceMatch, lang: str | None) -> bool:
     if m.kind not in {"region", "city"} or m.iso.startswith("UA"):
         return False
-    if _has_cue(text, m.start, "home_before"):
+    if _has_cue(text, m.start, "home_before") or _person_of(text, m.start):
         return True
-    return _near_soldier(text, m, lang)
+    return not _has_cue(text, m.start, "location_before") and _near_soldier(text, m, lang)
+
+
+def _person_of(text: str, start: int) -> bool:
+    """"Alexei Gnidin of Saratov": a capitalised name, then «of», then the place."""
+    return bool(_NAME_OF.search(text[max(0, start - 40) : start]))
 
 
 def _listed_with(text: str, previous: PlaceMatch, m: PlaceMatch) -> bool:

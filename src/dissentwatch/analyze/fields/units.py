@@ -40,7 +40,8 @@ PATTERNS: list[re.Pattern[str]] = [
     # 255-го мсп / 64 омсбр
     re.compile(rf"(?<![\w/])(?P<num>\d{{1,4}}){_ORD_SUFFIX}\s*(?P<abbr>{_ABBR})(?!\w)", re.IGNORECASE),
     # полк 1487 / полка № 1452
-    re.compile(rf"(?<!\w)(?:{_KIND})\s+(?:№\s*)?(?P<num>\d{{3,5}})(?![\w.,]\d)", re.IGNORECASE),
+    re.compile(r"(?<!\w)(?:(?P<k0>бригад[аыеу]|бригадой)|(?P<k1>полк(?:а|у|ом|е)?)|(?P<k2>батальон(?:а|у|ом|е)?))"
+               r"\s+(?:№\s*)?(?P<num>\d{3,5})(?![\w.,]\d)", re.IGNORECASE),
 ]
 MILITARY_UNIT = re.compile(
     r"(?<!\w)(?:в/ч|в\s*/\s*ч|вч|войсков\w+\s+част\w+|воинск\w+\s+част\w+|військов\w+\s+частин\w+|"
@@ -67,7 +68,7 @@ def _kind_of(m: re.Match[str]) -> str:
     if m.groupdict().get("abbr"):
         return _ABBREVIATIONS[m.group("abbr").lower()]
     for i, (_, kind) in enumerate(KIND_WORDS):
-        if m.group(f"k{i}"):
+        if m.groupdict().get(f"k{i}"):
             return kind
     return "other"
 
