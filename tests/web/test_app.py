@@ -6,13 +6,18 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from dw_seed import PAYLOAD_IMG, PAYLOAD_SCRIPT
 from starlette.testclient import TestClient
 
-from conftest import PASSWORDS, csrf_of, login
+from conftest import PASSWORDS, csrf_of, free_port, login
+from dissentwatch import review
 from dissentwatch.publish.counts import count_events
 from dissentwatch.store import Store
 from dissentwatch.web import auth
@@ -248,3 +253,35 @@ def test_pages_render_for_an_analyst(app_client: TestClient, path: str) -> None:
     response = app_client.get(path)
     assert response.status_code == 200
     assert csrf_of(app_client) in response.text
+
+
+def test_serve_command_runs_the_app(seeded_db: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "dissentwatch", "--db", str(seeded_db), "-q", "serve",
+                             "--port", str(port), "--public"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline, response = time.monotonic() + 30, None
+        while time.monotonic() < deadline and response is None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/events", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert response is not None and response.status_code == 200
+        assert "public read-only view" in response.text
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_api_counts_equal_the_counts_command(app_client: TestClient, seeded_db: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DISSENTWATCH_DB", str(seeded_db))
+    with Store(seeded_db) as store:
+        token = auth.new_token(store, "vic")
+        review.reject(store, "ev-evil", "ana")
+    result = cli("counts", "--by", "type", "--json")
+    assert result.exit_code == 0, result.output
+    from_cli = json.loads(result.output)
+    api = app_client.get("/api/counts?by=type", headers={"authorization": f"Bearer {token}"}).json()
+    assert api["total"]["events"] == 4
+    assert api == from_cli
