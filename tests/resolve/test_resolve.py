@@ -100,6 +100,14 @@ def test_second_video_denying_the_first_is_its_own_event_and_linked(store: Store
     rel = store.query("SELECT from_event, to_event, relation FROM event_relations")
     assert [(r[0], r[1], r[2]) for r in rel] == [(a, b, "denial")]
     assert stats.relations == 1
+    later = add_document(store, "v3", "Годы спустя: бойцы 255-го полка записали ещё одно видео.",
+                         published="2026-01-10T12:00:00Z")
+    save(store, later, mention(store, later, "video_appeal", "записали ещё одно видео", fields={"unit": UNIT_255}))
+    again = resolve_mentions(store)
+    assert again.mentions_seen == 0  # the 2023 reports lie outside the window of the new one
+    (c,) = events_of(store, "v3")
+    rel = store.query("SELECT from_event, to_event, relation FROM event_relations ORDER BY created, relation")
+    assert {(r[0], r[1], r[2]) for r in rel} == {(a, b, "denial"), (b, c, "repeat_by_unit")}
 
 
 def test_prosecution_after_a_refusal_by_the_same_unit_is_linked(store: Store) -> None:

@@ -23,7 +23,7 @@ EXPORT_KEYS: tuple[str, ...] = (
     "related", "sources", "evidence",
 )
 LIST_KEYS = frozenset({"home_regions", "grievances", "demands", "related", "sources", "evidence"})
-INTERNAL_KEYS = frozenset({"sort_date"})
+INTERNAL_KEYS = frozenset({"sort_date", "cues"})
 
 
 def event_as_dict(store: Store, event: str | sqlite3.Row) -> dict[str, Any]:

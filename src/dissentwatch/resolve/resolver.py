@@ -18,6 +18,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from dissentwatch.resolve.aggregate import aggregate_event
@@ -66,10 +67,12 @@ def resolve_mentions(
         if rebuild:
             stats.released = release_mentions(store)
         clusterer = Clusterer(similarity)
-        stats.mentions_seen = _load_existing(store, clusterer, keep_text=similarity is not None)
-        touched = _place_new(store, clusterer, stats, run_id, progress)
+        new_ids = _new_mention_ids(store)
+        stats.mentions_seen = _load_existing(store, clusterer, similarity is not None, _window(store, new_ids))
+        touched = _place_new(store, clusterer, stats, run_id, progress, new_ids)
         touched |= _changed_events(store)
-        stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None))
+        stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None),
+                                              clusterer)
         stats.events_deleted = delete_empty_events(store)
         with store.transaction() as conn:
             stats.relations = link_events(conn, _event_facts(store, clusterer))
@@ -93,11 +96,33 @@ def release_mentions(store: Store) -> int:
         return cur.rowcount
 
 
-def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool) -> int:
+def _window(store: Store, new_ids: Sequence[int]) -> tuple[str, str] | None:
+    """The publication days of existing mentions the new ones can meet: the new mentions'
+    range widened by the unit window (None: no bound, e.g. an undated new document)."""
+    if not new_ids or len(new_ids) > 50_000:
+        return None
+    days = int(settings()["windows"]["unit"]) + 30
+    low, high, undated = store.query(
+        "SELECT MIN(substr(d.published, 1, 10)), MAX(substr(d.published, 1, 10)), "
+        "SUM(d.published IS NULL) FROM mentions m JOIN documents d ON d.id = m.document_id "
+        "WHERE m.id NOT IN (SELECT mention_id FROM event_mentions)")[0]
+    if undated or not low:
+        return None
+    return (str(date.fromisoformat(low) - timedelta(days=days)), str(date.fromisoformat(high) + timedelta(days=days)))
+
+
+def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool, window: tuple[str, str] | None) -> int:
+    """File the mentions already in events (within ``window`` of publication days, plus
+    undated ones) under their events."""
     targets = _merge_targets(store)
     links = {r[0]: r[1] for r in store.query("SELECT mention_id, event_id FROM event_mentions ORDER BY pinned")}
     count = 0
-    for m in iter_features(store, "m.id IN (SELECT mention_id FROM event_mentions)", keep_text=keep_text):
+    where = "m.id IN (SELECT mention_id FROM event_mentions)"
+    params: tuple[Any, ...] = ()
+    if window:
+        where += " AND (d.published IS NULL OR substr(d.published, 1, 10) BETWEEN ? AND ?)"
+        params = window
+    for m in iter_features(store, where, params, keep_text=keep_text):
         event_id = links[m.id]
         target = targets.get(event_id, event_id)
         clusterer.add_existing(target, m, is_open=target not in targets)
@@ -141,11 +166,10 @@ def _features_in_order(store: Store, ids: Sequence[int], keep_text: bool) -> Ite
 
 def _place_new(
     store: Store, clusterer: Clusterer, stats: ResolveStats, run_id: int,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], None] | None, ids: Sequence[int],
 ) -> set[str]:
     touched: set[str] = set()
     batch: list[tuple[Assignment, MentionFeatures]] = []
-    ids = _new_mention_ids(store)
     for m in _features_in_order(store, ids, keep_text=clusterer.similarity is not None):
         assignment = clusterer.assign(m)
         batch.append((assignment, m))
@@ -195,7 +219,10 @@ def _changed_events(store: Store) -> set[str]:
         "JOIN events e ON e.id = em.event_id WHERE m.created > e.updated")}
 
 
-def refresh_events(store: Store, event_ids: Sequence[str], run_id: int | None = None, resolver: str = "") -> int:
+def refresh_events(
+    store: Store, event_ids: Sequence[str], run_id: int | None = None, resolver: str = "",
+    clusterer: Clusterer | None = None,
+) -> int:
     """Re-aggregate the given events from their mentions (locked fields kept)."""
     done = 0
     for start in range(0, len(event_ids), 500):
@@ -210,6 +237,7 @@ def refresh_events(store: Store, event_ids: Sequence[str], run_id: int | None = 
                 if event_id in members and event_id in rows:
                     existing = json.loads(rows[event_id]["fields"] or "{}")
                     shape = aggregate_event(members[event_id], existing, json.loads(rows[event_id]["locked_fields"]))
+                    shape["cues"] = _cues(clusterer, event_id, existing)
                     upsert_event(conn, event_id, shape, resolver=resolver, run_id=run_id)
                     conn.execute("UPDATE events SET created = updated WHERE id = ? AND created = ''", (event_id,))
                     done += 1
@@ -228,13 +256,24 @@ def delete_empty_events(store: Store) -> int:
         return cur.rowcount
 
 
+def _cues(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any]) -> list[str]:
+    """Denial / verdict cues of an event, kept in its fields for later runs' relations."""
+    profile: EventProfile | None = clusterer.events.get(event_id) if clusterer else None
+    if profile is None:
+        return list(existing.get("cues") or [])
+    return [name for name, on in (("denial", profile.denial), ("verdict", profile.verdict)) if on]
+
+
 def _event_facts(store: Store, clusterer: Clusterer) -> Iterator[EventFacts]:
     for row in store.query(
-        "SELECT id, type, unit_canonical_id, unit_number, unit_kind, sort_date FROM events "
-        "WHERE merged_into IS NULL AND review_status != 'rejected'"
+        "SELECT id, type, unit_canonical_id, unit_number, unit_kind, sort_date, json_extract(fields, '$.cues') "
+        "AS cues FROM events WHERE merged_into IS NULL AND review_status != 'rejected'"
     ):
         unit = row["unit_canonical_id"] or (
             f"{row['unit_number']}/{row['unit_kind'] or ''}" if row["unit_number"] else None)
+        cues = set(json.loads(row["cues"] or "[]"))
         profile: EventProfile | None = clusterer.events.get(row["id"])
+        if profile is not None:
+            cues = {name for name, on in (("denial", profile.denial), ("verdict", profile.verdict)) if on}
         yield EventFacts(row["id"], row["type"], unit, row["sort_date"],
-                         denial=bool(profile and profile.denial), verdict=bool(profile and profile.verdict))
+                         denial="denial" in cues, verdict="verdict" in cues)
