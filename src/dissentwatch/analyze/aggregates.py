@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from dissentwatch.analyze.lexicons import pattern
+from dissentwatch.analyze.lexicons import search
 from dissentwatch.analyze.text import trim_span
 from dissentwatch.models import Aggregate
 
@@ -72,9 +72,9 @@ def count_statement(view: str, start: int, end: int) -> tuple[bool, float | None
     number = _parse_number(sentence)
     if counted:
         return True, number, counted
-    if pattern("generic").search(sentence):
+    if search("generic", view, start, end):
         return True, number, ""
-    if number is not None and number >= 10 and pattern("count_cue").search(sentence):
+    if number is not None and number >= 10 and search("count_cue", view, start, end):
         return True, number, ""
     return False, None, ""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from dissentwatch.analyze.aggregates import count_statement, make_aggregate
-from dissentwatch.analyze.lexicons import lexicon_version, pattern
+from dissentwatch.analyze.lexicons import finditer, lexicon_version, pattern, search
 from dissentwatch.analyze.segment import UNIT_ANCHOR, Candidate
 from dissentwatch.analyze.text import Sentence
 from dissentwatch.models import Aggregate
@@ -41,8 +41,8 @@ def _window(sentences: list[Sentence], i: int, before: int, after: int) -> tuple
 
 
 def _ukrainian_side(view: str) -> bool:
-    ukr = sum(1 for _ in pattern("ukrainian_side").finditer(view))
-    rus = sum(1 for _ in pattern("russian_side").finditer(view))
+    ukr = sum(1 for _ in finditer("ukrainian_side", view))
+    rus = sum(1 for _ in finditer("russian_side", view))
     return ukr > 0 and ukr >= rus
 
 
@@ -52,33 +52,33 @@ def _blocked(view: str, sentences: list[Sentence], i: int) -> bool:
     lo, hi = _window(sentences, i, 1, 0)
     lead_end = sentences[min(1, len(sentences) - 1)].end
     for start, end in ((lo, hi), (0, lead_end)):
-        if pattern("pow").search(view, start, end) or pattern("intercept").search(view, start, end):
+        if search("pow", view, start, end) or search("intercept", view, start, end):
             return True
-    return pattern("law_description").search(view, sentences[i].start, sentences[i].end) is not None
+    return search("law_description", view, sentences[i].start, sentences[i].end) is not None
 
 
 def _lead(view: str, category: str, start: int, trigger_start: int) -> bool:
     """``category`` (relatives, officials) is the subject: named before the trigger and any soldier."""
-    found = pattern(category).search(view, start, trigger_start)
+    found = search(category, view, start, trigger_start)
     if found is None:
         return False
-    actor = pattern("actor").search(view, start, trigger_start)
+    actor = search("actor", view, start, trigger_start)
     return actor is None or found.start() <= actor.start()
 
 
 def _appeal_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> list[tuple[str, re.Match[str], float]]:
-    strong = pattern("strong_video_appeal").search(view, s.start, s.end)
+    strong = search("strong_video_appeal", view, s.start, s.end)
     if strong:
         return [("video_appeal", strong, 0.85)]
-    appeal = pattern("appeal").search(view, s.start, s.end)
+    appeal = search("appeal", view, s.start, s.end)
     if appeal is None:
         return []
-    if pattern("video").search(view, s.start, s.end):
+    if search("video", view, s.start, s.end):
         return [("video_appeal", appeal, 0.7)]
     if _WRITTEN_STRONG.search(view, s.start, s.end):
         return [("written_appeal", appeal, 0.7)]
     lo, hi = _window(sentences, i, 3, 1)
-    if pattern("video").search(view, lo, hi):
+    if search("video", view, lo, hi):
         return [("video_appeal", appeal, 0.55)]
     return [("appeal_unspecified", appeal, 0.5)]
 
@@ -88,12 +88,12 @@ _QUOTE_OPEN = re.compile(r"[:,]\s*\"\s*(we|мы|nous|ми|my|wir)\b")
 
 def _weak_appeal_types(view: str, s: Sentence) -> list[tuple[str, re.Match[str], float]]:
     """Soldiers speaking in a video, or a named unit quoted: appeals when the document is about appeals."""
-    video = pattern("video").search(view, s.start, s.end)
-    actor = pattern("actor").search(view, s.start, s.end)
-    if video and actor and (pattern("speech").search(view, s.start, s.end) or pattern("publish").search(view, s.start, s.end)):
+    video = search("video", view, s.start, s.end)
+    actor = search("actor", view, s.start, s.end)
+    if video and actor and (search("speech", view, s.start, s.end) or search("publish", view, s.start, s.end)):
         return [("video_weak", video, 0.5)]
     unit = UNIT_ANCHOR.search(view, s.start, s.end)
-    if unit and (pattern("speech").search(view, s.start, s.end) or _QUOTE_OPEN.search(view, s.start, s.end)):
+    if unit and (search("speech", view, s.start, s.end) or _QUOTE_OPEN.search(view, s.start, s.end)):
         return [("appeal_unit", unit, 0.45)]
     return []
 
@@ -101,23 +101,23 @@ def _weak_appeal_types(view: str, s: Sentence) -> list[tuple[str, re.Match[str],
 def _other_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> list[tuple[str, re.Match[str], float]]:
     found: list[tuple[str, re.Match[str], float]] = []
     lo, hi = _window(sentences, i, 1, 1)
-    prosecution = pattern("prosecution").search(view, s.start, s.end)
-    if prosecution and pattern("prosecution_reason").search(view, lo, hi):
+    prosecution = search("prosecution", view, s.start, s.end)
+    if prosecution and search("prosecution_reason", view, lo, hi):
         found.append(("prosecution", prosecution, 0.7))
-    evasion = pattern("civilian_evasion").search(view, s.start, s.end) is not None
+    evasion = search("civilian_evasion", view, s.start, s.end) is not None
     for kind in ("refusal", "desertion"):
-        match = pattern(kind).search(view, s.start, s.end)
+        match = search(kind, view, s.start, s.end)
         if (match and not evasion and not _negated(view, match.start(), s.start)
                 and prosecution is None and not _COURT.search(view, s.start, s.end)):
             found.append((kind, match, 0.65))
-    mutiny = pattern("mutiny").search(view, s.start, s.end)
+    mutiny = search("mutiny", view, s.start, s.end)
     if mutiny and not _negated(view, mutiny.start(), s.start) and not _WAGNER.search(view, s.start, s.end):
         found.append(("mutiny", mutiny, 0.6))
-    dismissal = pattern("dismissal").search(view, s.start, s.end)
-    if dismissal and pattern("dismissal_reason").search(view, s.start, s.end):
+    dismissal = search("dismissal", view, s.start, s.end)
+    if dismissal and search("dismissal_reason", view, s.start, s.end):
         found = [f for f in found if f[0] != "refusal"]  # the refusal is what the dismissal punishes
         found.append(("dismissal", dismissal, 0.65))
-    challenge = pattern("legal_challenge").search(view, s.start, s.end)
+    challenge = search("legal_challenge", view, s.start, s.end)
     if challenge:
         found.append(("legal_challenge", challenge, 0.6))
     return found
@@ -140,8 +140,8 @@ def classify_sentences(
             is_count, number, counted = count_statement(view, s.start, s.end)
             if is_count and counted:
                 aggregates.append(make_aggregate(text, document_id, s.start, s.end, number, counted))
-            previous_generic = bool(pattern("video").search(view, s.start, s.end)) and bool(
-                pattern("generic").search(view, s.start, s.end))
+            previous_generic = bool(search("video", view, s.start, s.end)) and bool(
+                search("generic", view, s.start, s.end))
             continue
         is_count, number, counted = count_statement(view, s.start, s.end)
         if is_count:
@@ -162,7 +162,7 @@ def _accept(
     view: str, s: Sentence, sentences: list[Sentence], i: int, found: list[tuple[str, re.Match[str], float]]
 ) -> list[Candidate]:
     lo, _ = _window(sentences, i, 2, 0)
-    has_actor = pattern("actor").search(view, lo, s.end) is not None
+    has_actor = search("actor", view, lo, s.end) is not None
     accepted = []
     for kind, match, score in found:
         relatives = _lead(view, "relatives", s.start, match.start())
@@ -170,10 +170,10 @@ def _accept(
             continue
         appeal = kind in APPEAL_TYPES
         if (appeal and not relatives and _lead(view, "official", s.start, match.start())
-                and not pattern("actor").search(view, match.end(), min(s.end, match.end() + 80))):
+                and not search("actor", view, match.end(), min(s.end, match.end() + 80))):
             continue  # an official's referral or address, not the soldiers' appeal
         if relatives and appeal and ((_LETTER.match(match.group()) and not _SENT.search(view, s.start, s.end)) or (
-                kind == "appeal_unspecified" and pattern("relatives_campaign").search(view, s.start, s.end))):
+                kind == "appeal_unspecified" and search("relatives_campaign", view, s.start, s.end))):
             continue  # letters from the front; street protests and campaigns
         accepted.append(Candidate(kind, s.start, s.end, match.start(), match.end(), i, relatives, score))
     return accepted

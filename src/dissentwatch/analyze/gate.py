@@ -7,10 +7,7 @@ that passes goes on to sentence splitting and the rules in ``classify``.
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
-from dissentwatch.analyze.lexicons import pattern
+from dissentwatch.analyze.lexicons import search
 
 GATE_VERSION = "gate_lexicon.v1"
 STRONG_CATEGORIES = (
@@ -18,17 +15,11 @@ STRONG_CATEGORIES = (
 )
 
 
-@cache
-def strong_pattern() -> re.Pattern[str]:
-    """One pattern for every specific trigger category of the lexicon."""
-    return re.compile("|".join(f"(?:{pattern(c).pattern})" for c in STRONG_CATEGORIES))
-
-
 def passes_gate(view: str) -> bool:
     """True when the matching view has a specific trigger, or an appeal word and a military
     actor (or relatives)."""
-    if strong_pattern().search(view) is not None:
+    if any(search(c, view) is not None for c in STRONG_CATEGORIES):
         return True
-    if pattern("appeal").search(view) is None:
+    if search("appeal", view) is None:
         return False
-    return pattern("actor").search(view) is not None or pattern("relatives").search(view) is not None
+    return search("actor", view) is not None or search("relatives", view) is not None

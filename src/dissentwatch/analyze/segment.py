@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dissentwatch.analyze.lexicons import pattern
+from dissentwatch.analyze.lexicons import search
 
 SEGMENT_VERSION = "segment_anchors.v1"
 _UNIT_NOUN = (
@@ -83,10 +83,10 @@ _WEAK = {"appeal_unspecified", "video_weak", "appeal_unit"}
 def _resolve_weak(view: str, candidates: list[Candidate]) -> list[Candidate]:
     """Weak appeals count only in a document about appeals (an appeal trigger somewhere in it)."""
     strong = [c for c in candidates if c.type in {"video_appeal", "written_appeal"}]
-    context = strong or pattern("appeal").search(view) or pattern("strong_video_appeal").search(view)
+    context = strong or search("appeal", view) or search("strong_video_appeal", view)
     if not context:
         return [c for c in candidates if c.type not in {"video_weak", "appeal_unit"}]
-    video = any(c.type == "video_appeal" for c in strong) or (not strong and pattern("video").search(view))
+    video = any(c.type == "video_appeal" for c in strong) or (not strong and search("video", view))
     dominant = "video_appeal" if video else "written_appeal"
     for c in candidates:
         if c.type == "video_weak":
@@ -129,7 +129,7 @@ def segment_candidates(view: str, candidates: list[Candidate]) -> list[Segment]:
     segments: list[Segment] = []
     for c in sorted(_resolve_unspecified(view, candidates), key=lambda c: c.start):
         units, dates = anchors(view, c.start, c.end)
-        fresh = pattern("new_anchor").search(view, c.start, c.end) is not None
+        fresh = search("new_anchor", view, c.start, c.end) is not None
         # a weak report of unclear subject joins the event of its type whoever speaks there
         same = [s for s in segments if s.type == c.type and (s.by_relatives == c.by_relatives or (c.score < 0.6 and not c.by_relatives))]
         target = same[-1] if same and not _conflicts(same[-1], c, units, dates, fresh) else None
