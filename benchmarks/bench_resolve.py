@@ -33,15 +33,15 @@ REGIONS = [f"RU-R{i:02d}" for i in range(85)]
 WORDS = ["бойцы", "мобилизованные", "полк", "бригада", "обращение", "видео", "президенту", "командование", "штурм", "потери", "soldiers", "appeal", "video", "regiment", "brigade", "assault", "losses", "vidéo", "soldats", "régiment"]
 
 
-def synthetic_reports(n_mentions: int, seed: int = 7) -> list[dict[str, Any]]:
+def synthetic_reports(n_mentions: int, seed: int = 7, start: date = date(2022, 3, 1), span_days: int = 1300,
+                      first_occurrence: int = 0) -> list[dict[str, Any]]:
     """Reports (one mention each) of synthetic occurrences, with the occurrence as truth."""
     rng = random.Random(seed)
     reports: list[dict[str, Any]] = []
-    occurrence = 0
-    start = date(2022, 3, 1)
+    occurrence = first_occurrence
     while len(reports) < n_mentions:
         occurrence += 1
-        day = start + timedelta(days=rng.randrange(1300))
+        day = start + timedelta(days=rng.randrange(span_days))
         fields: dict[str, Any] = {"date": day.isoformat()}
         if rng.random() < 0.7:
             fields["unit"] = {"name": "", "number": str(rng.randrange(1, 1500)), "kind": rng.choice(KINDS)}
@@ -128,8 +128,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "bench.db"
-        reports = synthetic_reports(args.mentions + args.mentions // 100)
-        base, extra = reports[: args.mentions], reports[args.mentions :]
+        base = synthetic_reports(args.mentions)
+        # the next day's news: 1% more mentions published in the last month of the period
+        extra = synthetic_reports(args.mentions // 100, seed=8, start=date(2025, 9, 1), span_days=30,
+                                  first_occurrence=10**7)
         started = time.perf_counter()
         write_store(path, base)
         print(f"generated {len(base)} mentions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
@@ -139,7 +141,7 @@ def main() -> None:
         print(f"pairwise vs synthetic truth (first 4000 mentions): {pairwise_quality(path, base)}")
         write_more(path, extra, offset=len(base))
         again = child_resolve(path)
-        print(f"incremental: {again['stats']['mentions_placed']} new mentions in {again['seconds']} s wall "
+        print(f"incremental (new documents of the last month): {again['stats']['mentions_placed']} new mentions in {again['seconds']} s wall "
               f"({again['cpu_seconds']} s CPU) "
               f"(peak RSS {again['peak_rss_mib']} MiB)")
 
