@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dissentwatch.collect import prepare_bulk_import
 from dissentwatch.collect.telegram_export import ImportCounts, collect_telegram_export
 from dissentwatch.store import Store
 from dissentwatch.store.documents import ingest
@@ -108,6 +109,7 @@ def run_import(export: Path, db: Path, batch_size: int) -> tuple[float, float, i
     counts = ImportCounts()
     started, cpu_started = time.perf_counter(), time.process_time()
     with Store(db) as store:
+        prepare_bulk_import(store)
         stats = ingest(store, collect_telegram_export(export, counts=counts), batch_size=batch_size)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if stats.errors:

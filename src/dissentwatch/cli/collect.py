@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from dissentwatch.cli._common import Context, pass_context
-from dissentwatch.collect import CollectError
+from dissentwatch.collect import CollectError, prepare_bulk_import
 from dissentwatch.models import Document
 from dissentwatch.store.documents import IngestStats, ingest
 
@@ -48,6 +48,7 @@ def run_collector(
     ``after`` runs once everything is committed (e.g. to store a feed's new ETag).
     """
     store = ctx.store
+    prepare_bulk_import(store)
     run_id = store.start_run("collect", command)
     stats = IngestStats()
     status = "failed"
