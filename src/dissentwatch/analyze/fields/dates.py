@@ -54,7 +54,7 @@ PATTERNS: list[re.Pattern[str]] = [
     # 6 March 2023
     re.compile(rf"(?<!\d)(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_EN_MONTH})(?:,?\s+{_YEAR}(?!\d))?"),
     # 06.03.2023
-    re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<mnum>[01]\d)\.(?P<year>(?:19|20)\d\d)(?![\d.])"),
+    re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<mnum>[01]\d)\.(?P<year>(?:19|20)\d\d)(?!\d|\.\d)"),
     # 2023-03-06
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?!\d)"),
 ]

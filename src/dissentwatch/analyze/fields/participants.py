@@ -19,7 +19,8 @@ _PEOPLE = (
 _NUMBER = r"(?:\d{1,4}|[^\W\d_]+(?:[-'’][^\W\d_]+)?)"
 _RANGE_SEP = r"\s*(?:[-–—]|до|to|à|or|или|або)\s*"
 _LINK = r"(?:\s+(?:[\w-]+\s+)?|\s+d['’]|\s+de\s+|\s+(?:of\s+the|из)\s+)"
-RANGE = re.compile(rf"(?<!\w)(?P<a>{_NUMBER}){_RANGE_SEP}(?P<b>{_NUMBER}){_LINK}(?P<noun>{_PEOPLE})", re.IGNORECASE)
+RANGE = re.compile(rf"(?<!\w)(?:(?:between|entre|от|від)\s+(?P<a2>{_NUMBER})\s+(?:and|et|до)\s+(?P<b2>{_NUMBER}){_LINK}"
+                   rf"(?P<noun2>{_PEOPLE})|(?P<a>{_NUMBER}){_RANGE_SEP}(?P<b>{_NUMBER}){_LINK}(?P<noun>{_PEOPLE}))", re.IGNORECASE)
 COUNT = re.compile(rf"(?<![\w.,№])(?P<a>{_NUMBER}){_LINK}(?P<noun>{_PEOPLE})", re.IGNORECASE)
 OTHERS = re.compile(rf"(?:along|together)\s+with\s+(?P<a>{_NUMBER})\s+others|вместе\s+с\s+(?P<b>{_NUMBER})\s+"
                     r"(?:другими|сослуживцами|товарищами)", re.IGNORECASE)
@@ -45,7 +46,8 @@ class ParticipantsMatch:
 def _ranges(text: str, start: int, end: int) -> list[ParticipantsMatch]:
     found = []
     for m in RANGE.finditer(text, start, end):
-        a, b = number_value(m.group("a")), number_value(m.group("b"))
+        a = number_value(m.group("a") or m.group("a2"))
+        b = number_value(m.group("b") or m.group("b2"))
         if a is not None and b is not None and a < b:
             found.append(ParticipantsMatch([a, b], m.start(), m.end()))
     return found

@@ -1,0 +1,85 @@
+"""Places gazetteer: every federal subject, inflected and foreign forms, cities to regions."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from dissentwatch.analyze.fields.places import find_places, normalise_region, region_by_iso
+from dissentwatch.analyze.fields.regions import home_regions, location
+
+
+def _gazetteer() -> dict:
+    return json.loads(resources.files("dissentwatch").joinpath("data/places.json").read_text("utf-8"))
+
+
+def test_gazetteer_has_every_federal_subject_with_names_and_coordinates() -> None:
+    data = _gazetteer()
+    russian = [r for r in data["regions"] if r["iso"].startswith("RU-")]
+    assert len({r["iso"] for r in russian}) == 83
+    for region in data["regions"]:
+        assert region["names"]["ru"] and region["names"]["en"] and region["names"]["uk"] and region["names"]["fr"]
+        assert -90 <= region["lat"] <= 90 and -180 <= region["lon"] <= 180
+    assert {"UA-43", "UA-40", "UA-14", "UA-09", "UA-23", "UA-65"} <= {r["iso"] for r in data["regions"]}
+    assert len(data["cities"]) >= 150
+    assert data["provenance"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "iso", "quote"),
+    [
+        ("Солдаты из Тамбовской области жалуются.", "ru", "RU-TAM", "Тамбовской области"),
+        ("Новобранцы Брянщины снова пишут.", "ru", "RU-BRY", "Брянщины"),
+        ("Жители Подмосковья получили повестки.", "ru", "RU-MOS", "Подмосковья"),
+        ("Резервисты из Якутии и Кузбасса.", "ru", "RU-SA", "Якутии"),
+        ("Бійці з Волгоградської області скаржаться.", "uk", "RU-VGG", "Волгоградської області"),
+        ("Troops from the Penza region complained.", "en", "RU-PNZ", "Penza region"),
+        ("Des soldats originaires de la région de Tioumen.", "fr", "RU-TYU", "région de Tioumen"),
+        ("Reservists from Chelyabinsk posted a video.", "en", "RU-CHE", "Chelyabinsk"),
+    ],
+)
+def test_find_places_in_any_case_form(text: str, lang: str, iso: str, quote: str) -> None:
+    found = find_places(text, lang)
+    assert any(m.iso == iso and m.quote == quote for m in found), found
+    for m in found:
+        assert text[m.start : m.end] == m.quote
+
+
+def test_city_maps_to_its_federal_subject() -> None:
+    (match,) = [m for m in find_places("Бойцы из Магнитогорска устали.", "ru") if m.iso == "RU-CHE"]
+    assert match.kind == "city" and match.name_en == "Magnitogorsk"
+
+
+def test_ambiguous_city_names_need_a_preposition() -> None:
+    assert not [m for m in find_places("Обращение к Владимиру Путину.", "ru") if m.iso == "RU-VLA"]
+    assert [m.iso for m in find_places("Они приехали из Владимира.", "ru")] == ["RU-VLA"]
+
+
+def test_normalise_region_accepts_names_cities_codes_and_inflections() -> None:
+    assert normalise_region("Kaliningrad Oblast") == "RU-KGD"
+    assert normalise_region("Kaliningrad") == "RU-KGD"
+    assert normalise_region("Khanty-Mansi Autonomous Okrug") == "RU-KHM"
+    assert normalise_region("Ставропольского края") == "RU-STA"
+    assert normalise_region("RU-TY") == "RU-TY"
+    assert normalise_region("Atlantis") is None
+    assert region_by_iso("RU-BU")["name"] == "Buryatia"
+
+
+def test_home_regions_from_a_listed_origin() -> None:
+    text = "Видео записали мобилизованные из Тверской, Ярославской и Костромской областей под Бахмутом."
+    found = home_regions(text, 0, len(text), "ru")
+    assert [entry["iso"] for entry, _ in found] == ["RU-TVE", "RU-YAR", "RU-KOS"]
+    where = location(text, 0, len(text), "ru", [m for _, m in found])
+    assert where is not None and where[0]["name"] == "Bakhmut" and where[0]["precision"] == "city"
+
+
+def test_home_region_from_an_adjective_next_to_soldiers() -> None:
+    text = "Саратовские мобилизованные записали новое обращение."
+    assert [e["iso"] for e, _ in home_regions(text, 0, len(text), "ru")] == ["RU-SAR"]
+
+
+def test_a_place_where_something_happened_is_not_a_home_region() -> None:
+    text = "В Ростове военнослужащего осудили за самовольное оставление части."
+    assert home_regions(text, 0, len(text), "ru") == []
