@@ -28,6 +28,8 @@ _KILLED_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?(?:погиб|убит|ране�
                            r"загин)", re.IGNORECASE)
 
 
+_VAGUE_BEFORE = re.compile(r"(?:several|few|many|hundreds|thousands|несколько|сотни|тысячи|plusieurs|quelques|"
+                           r"des|kilka|mehrere|кілька)\s+$", re.IGNORECASE)
 _NOT_PEOPLE_AFTER = re.compile(
     r"\s*(?:%|процент|percent|year|год|лет|(?:го\s+)?(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр"
     r"|ноябр|декабр|january|february|march|april|may|june|july|august|september|october|november|december"
@@ -61,7 +63,7 @@ def _counts(text: str, start: int, end: int) -> list[ParticipantsMatch]:
         value = number_value(m.group("a"))
         if value is None or not 1 < value < 1900 or _KILLED_AFTER.match(text, m.end(), end):
             continue
-        if _NOT_PEOPLE_AFTER.match(text, m.end("a")):
+        if _NOT_PEOPLE_AFTER.match(text, m.end("a")) or _VAGUE_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
             continue
         found.append(ParticipantsMatch(value, m.start(), m.end()))
     for m in OTHERS.finditer(text, start, end):

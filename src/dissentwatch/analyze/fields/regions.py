@@ -15,6 +15,8 @@ from dissentwatch.analyze.fields import lexicon
 from dissentwatch.analyze.fields.places import PlaceMatch, find_places, region_entry
 
 _WORDS = re.compile(r"\w+")
+_PARENTHESIS = re.compile(r"\([^()]{0,60}\)")
+_FROM_AFAR = re.compile(r"(?<!\w)(?:from|из|originaires\s+de|originaires\s+d)\s+(?:[a-zа-яё]+\s+){1,4}$")
 _NAME_OF = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+\s+of\s+(?:the\s+)?$")
 _SKIPPED = frozenset({
     "the", "russia", "s", "russian", "siberian", "republic", "of", "town", "city", "village", "region", "so",
@@ -43,6 +45,8 @@ def _has_cue(text: str, start: int, category: str) -> bool:
     while words and words[-1] in _SKIPPED:
         words.pop()
     cues = _cue_words(category)
+    if category == "home_before" and _FROM_AFAR.search(window):
+        return True
     return bool(words) and (words[-1] in cues or " ".join(words[-2:]) in cues)
 
 
@@ -70,7 +74,9 @@ def _person_of(text: str, start: int) -> bool:
 
 
 def _listed_with(text: str, previous: PlaceMatch, m: PlaceMatch) -> bool:
-    return bool(_LIST_GAP.match(text[previous.end : m.start])) and not m.iso.startswith("UA")
+    """«Курской, Орловской и Брянской областей»; "Kaliningrad (in the west), Murmansk and ..."."""
+    gap = _PARENTHESIS.sub(" ", text[previous.end : m.start])
+    return bool(_LIST_GAP.match(gap)) and not m.iso.startswith("UA")
 
 
 def home_region_matches(text: str, start: int, end: int, lang: str | None) -> list[PlaceMatch]:

@@ -32,7 +32,9 @@ _ABBREVIATIONS = {
 }
 _ABBR = "|".join(sorted(_ABBREVIATIONS, key=len, reverse=True))
 _ORD_SUFFIX = r"(?:\s*-\s*|\s*–\s*)?(?:го|й|я|ой|ий|ый|ая|ую|ом|ому|ей|м|th|st|nd|rd|e|ème|er|re|\.)?"
-_MODIFIERS = r"(?:[\w’'«»\"„“”.-]+\s+){0,5}?"
+_STOP = (r"(?:the|a|an|of|by|from|in|on|at|with|and|to|for|video|videos|de|la|le|les|du|des|et|par|en|в|во|на|из|и|"
+         r"с|у|по|за|от|для|видео|time|times|раз|soldiers|men|военных|бойцов|человек)")
+_MODIFIERS = rf"(?:(?!{_STOP}\s)[\w’'«»\"„“”.-]+\s+){{0,5}}?"
 
 PATTERNS: list[re.Pattern[str]] = [
     # 5-й отдельной мотострелковой бригады / 255th Motorized Rifle Regiment / 55. Schützenbrigade
@@ -49,7 +51,12 @@ MILITARY_UNIT = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
-_ORDINAL_WORD = re.compile(rf"(?P<ord>\w+)\s+(?:(?!(?:the|a|an|of|time|times|le|la|les|de|du|des|раз)\s)[\w’'«»\"„“”.-]+\s+){{0,2}}?(?:{_KIND})(?!\w)", re.IGNORECASE)
+_ORDINAL_WORD = re.compile(rf"(?P<ord>\w+)\s+(?:(?!{_STOP}\s)[\w’'«»\"„“”.-]+\s+){{0,2}}?(?:{_KIND})(?!\w)", re.IGNORECASE)
+
+
+_AFTER_MONTH = re.compile(
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+$",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +93,9 @@ def _numbered(text: str, start: int, end: int) -> list[UnitMatch]:
 
 
 def _is_quantity(text: str, m: re.Match[str]) -> bool:
-    """«500 военных из бригады», «20 soldiers of the brigade»: a count, not a unit number."""
+    """«500 военных из бригады», "March 6 video by the brigade": a count or a day, not a unit number."""
+    if _AFTER_MONTH.search(text, max(0, m.start() - 12), m.start()):
+        return True
     middle = text[m.end("num") : m.start() + len(m.group())]
     if re.search(r"\s(?:из|of|de|du|des|aus|z|від|з)\s", middle, re.IGNORECASE):
         return True
