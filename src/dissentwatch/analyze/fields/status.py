@@ -8,7 +8,6 @@ from collections import Counter
 from dissentwatch.analyze.fields import lexicon
 from dissentwatch.analyze.fields.lexicon import Hit
 
-
 _NEGATION = re.compile(r"(?<!\w)(?:not|no|never|не|ні|не є|pas|ni|nie|kein\w*|nicht)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
