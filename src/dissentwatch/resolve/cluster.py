@@ -228,7 +228,9 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
         else:
             add("regions", "regions_disjoint")
     if m.location and m.location in e.locations:
-        add("location", "location_equal")
+        # a village names an occurrence far better than a big city, a region or a country
+        add("location", {"country": "location_equal_country", "region": "location_equal_region",
+                         "city": "location_equal_city"}.get(m.location_precision or "", "location_equal"))
 
 
 def _score_text(m: MentionFeatures, e: EventProfile, add: Adder) -> None:

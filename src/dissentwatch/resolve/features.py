@@ -58,6 +58,7 @@ class MentionFeatures:
     canonical_id: str | None = None
     regions: frozenset[str] = frozenset()
     location: str | None = None
+    location_precision: str | None = None  # country / region / city / exact (None: unknown)
     root: str = ""                        # copied/forwarded root document, type and rank in it
     sketch: frozenset[int] = frozenset()  # bottom-k hashes of the text's word 5-grams
     quotes: frozenset[int] = frozenset()  # hashes of word 5-grams inside quoted speech
@@ -227,6 +228,7 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
         by_relatives=bool(row["by_relatives"]), confidence=float(row["confidence"]), published=published,
         unit_number=unit.get("number"), unit_kind=unit.get("kind"), canonical_id=unit.get("canonical_id"),
         regions=regions, location=location_key(fields.get("location")),
+        location_precision=(fields.get("location") or {}).get("precision") if isinstance(fields.get("location"), dict) else None,
         root=f"{root if root is not None else row['document_id']}:{row['type']}:{row['rank']}", sketch=sketch, quotes=quotes,
         cues=cues_in(text), text=text[:600] if keep_text else "",
     )
