@@ -72,3 +72,23 @@ def test_event_as_dict_follows_merges_and_reports_missing(events_store: Store) -
     assert query_events(store)[1] == 3
     with pytest.raises(KeyError):
         event_as_dict(store, "ev-missing")
+
+
+def test_evidence_of_values_the_event_did_not_keep_is_left_out(store: Store) -> None:
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from eventfactory import add_document, mention, save
+
+    unit = {"name": "255-го полка", "number": "255", "kind": "regiment"}
+    texts = [("d1", "Бойцы 255-го полка записали видео 6 марта.", "6 марта", "2023-03-06"),
+             ("d2", "Видео бойцов 255-го полка появилось 6 марта.", "6 марта", "2023-03-06"),
+             ("d3", "По другим данным, бойцы 255-го полка записали видео 7 марта.", "7 марта", "2023-03-07")]
+    for ext, text, quote, day in texts:
+        doc = add_document(store, ext, text, published="2023-03-08T00:00:00Z")
+        save(store, doc, mention(store, doc, "video_appeal", "255-го полка", fields={"unit": unit, "date": day},
+                                 evidence={"date": quote}))
+    resolve_mentions(store)
+    (row,), _ = query_events(store)
+    event = event_as_dict(store, row)
+    assert event["date"] == "2023-03-06" and len(event["sources"]) == 3
+    dates = [e for e in event["evidence"] if e["field"] == "date"]
+    assert {e["document_id"] for e in dates} == {"d1", "d2"} and all("value" not in e for e in event["evidence"])

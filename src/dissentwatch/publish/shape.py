@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from dissentwatch.resolve.places import region_iso
 from dissentwatch.store import Store
 from dissentwatch.store.events import event_mention_rows, get_event_row
 
@@ -53,7 +54,7 @@ def _shape(
         confidence=round(float(row["confidence"]), 3), review_status=row["review_status"],
         related=related, sources=_sources(members),
     )
-    fields["evidence"] = [e for e in evidence if _has_value(fields, e["field"])]
+    fields["evidence"] = [_public(e) for e in evidence if _has_value(fields, e["field"]) and _supports(fields, e)]
     shape = {key: fields.get(key, [] if key in LIST_KEYS else None) for key in EXPORT_KEYS}
     shape.update({k: v for k, v in fields.items() if k not in shape and k not in INTERNAL_KEYS})
     return shape
@@ -65,6 +66,42 @@ def _has_value(fields: dict[str, Any], field: str) -> bool:
         return True
     value = fields[field]
     return value not in (None, [], {}, "")
+
+
+def _public(evidence: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in evidence.items() if k != "value"}
+
+
+def _supports(fields: dict[str, Any], evidence: dict[str, Any]) -> bool:
+    """False when the span backs a value the event did not keep (another mention's date, a
+    different unit); spans without a recorded value, and analyst-set fields, are kept."""
+    value, chosen = evidence.get("value"), fields.get(evidence["field"])
+    if value is None or chosen is None or evidence["field"] in ("type", "evidence"):
+        return True
+    if isinstance(chosen, list):
+        items = value if isinstance(value, list) else [value]
+        keys = set().union(*(_keys(c) for c in chosen)) if chosen else set()
+        return not items or any(_keys(i) & keys for i in items)
+    if isinstance(chosen, dict) or isinstance(value, dict):
+        return bool(_keys(value) & _keys(chosen))
+    return bool(value == chosen) or _date_compatible(evidence["field"], value, chosen)
+
+
+def _keys(value: Any) -> set[str]:
+    """What identifies a value: a region by code or names, a unit by number, a place by name."""
+    if isinstance(value, dict):
+        if value.get("number"):
+            return {f"#{value['number']}"}
+        names = {str(value[k]).casefold() for k in ("iso", "name", "surface") if value.get(k)}
+        if value.get("name") and not value.get("iso"):
+            names |= {iso.casefold() for iso in (region_iso(str(value["name"])),) if iso}
+        return names or {json.dumps(value, sort_keys=True)}
+    return {str(value).casefold()}
+
+
+def _date_compatible(field: str, value: Any, chosen: Any) -> bool:
+    return field == "date" and isinstance(value, str) and isinstance(chosen, str) and (
+        value[-5:] == chosen[-5:] or chosen.startswith(value) or value.startswith(chosen))
 
 
 def _sources(members: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
@@ -83,7 +120,7 @@ def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str
         return {}
     marks = ",".join("?" * len(event_ids))
     rows = store.query(
-        'SELECT em.event_id, ev.field, d.external_id, ev.start, ev."end", ev.quote '
+        'SELECT em.event_id, ev.field, ev.value, d.external_id, ev.start, ev."end", ev.quote '
         "FROM event_mentions em JOIN evidence ev ON ev.mention_id = em.mention_id "
         "JOIN documents d ON d.id = ev.document_id "
         f"WHERE em.event_id IN ({marks}) ORDER BY em.event_id, ev.document_id, ev.start, ev.id",
@@ -98,7 +135,7 @@ def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str
         seen.add(key)
         out.setdefault(r["event_id"], []).append({
             "field": r["field"], "document_id": r["external_id"], "start": r["start"], "end": r["end"],
-            "quote": r["quote"],
+            "quote": r["quote"], "value": json.loads(r["value"]) if r["value"] is not None else None,
         })
     return out
 
