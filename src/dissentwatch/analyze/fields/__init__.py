@@ -20,6 +20,8 @@ from dissentwatch.models import Evidence
 
 EXTRACTOR = "fields.v1"
 _CONTEXT = 300
+_LOOKBACK = 1500
+"""How far before a segment the group may have been introduced (unit, origin, faces)."""
 APPEALS = frozenset({"video_appeal", "written_appeal"})
 """Event types that have an addressee."""
 
@@ -43,6 +45,10 @@ class _Collector:
     def set(self, field: str, value: Any, start: int, end: int) -> None:
         if self.cite(field, start, end, value):
             self.fields[field] = value
+
+
+def _lookback(start: int) -> int:
+    return max(0, start - _LOOKBACK)
 
 
 def previous_sentence_start(text: str, start: int) -> int:
@@ -77,7 +83,7 @@ def extract_fields(
     _actor(out, start, end, lang, unit)
     _places(out, start, end, context, lang)
     _people(out, start, end, lang)
-    _appeal(out, start, end, lang, event_type)
+    _appeal(out, start, end, context, lang, event_type)
     return out.fields, out.evidence
 
 
@@ -93,11 +99,11 @@ def _date(out: _Collector, start: int, end: int, context: int, published: str | 
 
 
 def _unit(out: _Collector, start: int, end: int, context: int) -> units.UnitMatch | None:
-    found = units.find_units(out.text, start, end) or units.find_units(out.text, context, start)
+    found = units.find_units(out.text, start, end) or units.find_units(out.text, _lookback(start), start)
     numbered = [u for u in found if u.number]
     if not numbered:
         return None
-    unit = numbered[0]
+    unit = min(numbered, key=lambda u: (u.kind == "military_unit", u.start))
     out.set("unit", unit.as_value(), unit.start, unit.end)
     return unit
 
@@ -113,7 +119,7 @@ def _actor(out: _Collector, start: int, end: int, lang: str | None, unit: units.
 
 def _places(out: _Collector, start: int, end: int, context: int, lang: str | None) -> None:
     home = regions.home_regions(out.text, start, end, lang) or regions.home_regions(
-        out.text, context, start, lang)
+        out.text, _lookback(start), start, lang)
     entries = [entry for entry, match in home if out.cite("home_regions", match.start, match.end, entry)]
     if entries:
         out.fields["home_regions"] = entries
@@ -126,7 +132,8 @@ def _people(out: _Collector, start: int, end: int, lang: str | None) -> None:
     count = participants.find_participants(out.text, start, end)
     if count:
         out.set("participants", count.value, count.start, count.end)
-    for field, hit in (("faces_covered", cues.faces_covered(out.text, start, end, lang)),
+    faces = cues.faces_covered(out.text, start, end, lang) or cues.faces_covered(out.text, _lookback(start), start, lang)
+    for field, hit in (("faces_covered", faces),
                        ("spokesperson", cues.spokesperson(out.text, start, end, lang))):
         if hit:
             out.set(field, True, hit.start, hit.end)
@@ -138,14 +145,14 @@ def _people(out: _Collector, start: int, end: int, lang: str | None) -> None:
         out.set("wounded_claimed", wounded.value, wounded.start, wounded.end)
 
 
-def _appeal(out: _Collector, start: int, end: int, lang: str | None, event_type: str) -> None:
+def _appeal(out: _Collector, start: int, end: int, context: int, lang: str | None, event_type: str) -> None:
     addressed = _addressee.addressee(out.text, start, end, lang) if event_type in APPEALS else None
     if addressed:
         out.set("addressee", addressed.key, addressed.start, addressed.end)
     form = _addressee.address_form(out.text, start, end)
     if form:
         out.set("address_form", out.text[form[0] : form[1]], form[0], form[1])
-    for field, hits in (("grievances", _grievances(out.text, start, end, lang)),
+    for field, hits in (("grievances", _grievances(out.text, _lookback(start), end, lang)),
                         ("demands", _demands(out.text, start, end, lang))):
         keys = [key for key, hit in hits.items() if out.cite(field, hit.start, hit.end, key)]
         if keys:

@@ -20,6 +20,7 @@ WOUNDED = re.compile(
 )
 _WORD = re.compile(r"[\w'’]+")
 _WINDOW = 4
+_ARTICLES = frozenset({"un", "une", "one", "a", "один", "одна", "одном", "одной", "ein", "eine"})
 _CLAUSE_BREAK = re.compile(r"[,.;:!?]|(?<!\w)(?:из|of|sur|и|and|et)(?!\w)", re.IGNORECASE)
 
 
@@ -38,6 +39,8 @@ def _number_near(text: str, verb: re.Match[str], start: int, end: int) -> Casual
         lo, hi = min(word.start(), verb.start()), max(word.end(), verb.end())
         between = text[min(word.end(), verb.end()) : max(word.start(), verb.start())]
         if _CLAUSE_BREAK.search(between):
+            continue
+        if word.group().lower() in _ARTICLES:
             continue
         value = number_value(word.group())
         if value is not None and 0 < value < 10_000 and not _is_year_or_unit(text, word):

@@ -24,8 +24,8 @@ RANGE = re.compile(rf"(?<!\w)(?:(?:between|entre|от|від)\s+(?P<a2>{_NUMBER}
 COUNT = re.compile(rf"(?<![\w.,№])(?P<a>{_NUMBER}){_LINK}(?P<noun>{_PEOPLE})", re.IGNORECASE)
 OTHERS = re.compile(rf"(?:along|together)\s+with\s+(?P<a>{_NUMBER})\s+others|вместе\s+с\s+(?P<b>{_NUMBER})\s+"
                     r"(?:другими|сослуживцами|товарищами)", re.IGNORECASE)
-_KILLED_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?(?:погиб|убит|ранен|killed|died|dead|wounded|tués|morts|blessés|"
-                           r"загин)", re.IGNORECASE)
+_KILLED_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?(?:погиб|убит|ранен|killed|died|dead|wounded|tué|mort|blessé|"
+                           r"загин|getötet|zginę)", re.IGNORECASE)
 
 
 _VAGUE_BEFORE = re.compile(r"(?:several|few|many|hundreds|thousands|несколько|сотни|тысячи|plusieurs|quelques|"
