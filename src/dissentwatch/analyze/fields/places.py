@@ -199,7 +199,7 @@ def _stem_cyrillic(word: str) -> str:
     stem = _UK_ENDING.sub("", word)
     if len(stem) < 3:
         stem = word
-    return re.escape(stem) + r"\w{0,4}"
+    return re.escape(stem).replace("ь", "ь?") + r"\w{0,4}"
 
 
 def _surface_pattern(name: str) -> str:
