@@ -38,3 +38,16 @@ def test_relative_dates_need_a_publication_date() -> None:
 def test_background_dates_are_skipped() -> None:
     text = "Их мобилизовали в сентябре 2022 года, видео записано 2 марта 2023 года."
     assert [d.value for d in find_dates(text, 0, len(text), None)] == ["2023-03-02"]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "value"),
+    [
+        ("Earlier this month the brigade refused.", "2024-05-20", "2024-05"),
+        ("В прошлом месяце бойцы записали видео.", "2024-01-15", "2023-12"),
+        ("Last week a letter reached the governor.", "2024-06-03", "2024-05"),
+    ],
+)
+def test_relative_months(text: str, published: str, value: str) -> None:
+    first = find_dates(text, 0, len(text), published)[0]
+    assert (first.value, first.precision) == (value, "month")

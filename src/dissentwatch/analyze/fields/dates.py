@@ -147,11 +147,31 @@ def absolute_dates(text: str, start: int, end: int, published: date | None) -> l
     return found
 
 
+RELATIVE_MONTHS: dict[str, int] = {
+    "this month": 0, "earlier this month": 0, "в этом месяце": 0, "в начале месяца": 0, "ce mois-ci": 0,
+    "цього місяця": 0, "last month": -1, "в прошлом месяце": -1, "le mois dernier": -1,
+    "минулого місяця": -1, "last week": -7, "на прошлой неделе": -7, "la semaine dernière": -7,
+    "минулого тижня": -7, "на минулому тижні": -7,
+}
+RELATIVE_MONTH = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, RELATIVE_MONTHS), key=len, reverse=True))
+                            + r")(?!\w)", re.IGNORECASE)
+
+
+def _relative_month(published: date, shift: int) -> str:
+    if shift == -7:
+        day = published - timedelta(days=7)
+        return f"{day.year:04d}-{day.month:02d}"
+    month = published.month + shift
+    year = published.year + (month - 1) // 12
+    return f"{year:04d}-{(month - 1) % 12 + 1:02d}"
+
+
 def relative_dates(text: str, start: int, end: int, published: date | None) -> list[DateMatch]:
-    """«вчера», "on Sunday" ... resolved against the publication date (none without one)."""
+    """«вчера», "on Sunday", "last week" ... resolved against the publication date (none without one)."""
     if published is None:
         return []
-    found = []
+    found = [DateMatch(_relative_month(published, RELATIVE_MONTHS[m.group().lower()]), "month", m.start(), m.end())
+             for m in RELATIVE_MONTH.finditer(text, start, end)]
     for m in RELATIVE.finditer(text, start, end):
         day = published + timedelta(days=RELATIVE_DAYS[m.group().lower()])
         found.append(DateMatch(day.isoformat(), "day", m.start(), m.end()))
