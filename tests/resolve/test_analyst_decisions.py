@@ -110,3 +110,22 @@ def test_pinned_mentions_never_move(store: Store) -> None:
         conn.execute("UPDATE event_mentions SET event_id = ?, pinned = 1 WHERE mention_id = ?", (eb, mention_a))
     resolve_mentions(store, rebuild=True)
     assert store.scalar("SELECT event_id FROM event_mentions WHERE mention_id = ?", (mention_a,)) == eb
+
+
+def test_decisions_made_through_the_review_library_survive_resolve(store: Store) -> None:
+    from dissentwatch.review import decisions
+
+    ea, eb = _two_events(store)
+    decisions.merge(store, ea, eb, "ana")
+    c = add_document(store, "c", "Бойцы 255-го полка повторили обращение 6 марта, сообщают очевидцы.",
+                     published="2023-03-06T02:00:00Z")
+    save(store, c, mention(store, c, "video_appeal", "повторили обращение", fields={"unit": U255, "date": "2023-03-06"}))
+    resolve_mentions(store)
+    assert events_of(store, "a") == events_of(store, "b") == events_of(store, "c") == {ea}
+    mention_c = store.scalar("SELECT m.id FROM mentions m JOIN documents d ON d.id = m.document_id WHERE d.external_id = 'c'")
+    new_id = decisions.split(store, ea, [mention_c], "ana")
+    decisions.edit_field(store, ea, "participants", 30, "ana")
+    for rebuild in (False, True):
+        resolve_mentions(store, rebuild=rebuild)
+        assert events_of(store, "c") == {new_id} and events_of(store, "a") == {ea}
+        assert json.loads(store.scalar("SELECT fields FROM events WHERE id = ?", (ea,)))["participants"] == 30
