@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from dissentwatch.analyze.fields.numbers import ordinal_value
 
 KIND_WORDS: list[tuple[str, str]] = [
-    (r"бригад\w*|brigad\w*|brygad\w*|\w*brigade", "brigade"),
-    (r"полк(?:а|у|ом|е|и|ов|ах|ам|ами)?|regiment\w*|régiment\w*|pułk\w*|\w*regiment", "regiment"),
+    (r"бригад\w*|brigad\w*|brygad\w*|[\w„“”\"«»-]*brigade", "brigade"),
+    (r"полк(?:а|у|ом|е|и|ов|ах|ам|ами)?|regiment\w*|régiment\w*|pułk\w*|[\w„“”\"«»-]*regiment", "regiment"),
     (r"батальон\w*|батальйон\w*|battalion\w*|bataillon\w*|batalion\w*", "battalion"),
     (r"дивизи\w*|дивізі\w*|division\w*|dywizj\w*", "division"),
     (r"рот(?:а|ы|е|у|ой|ою|и)(?!\w)|разведрот\w*|compan(?:y|ies)|compagnie\w*|kompani\w*", "company"),
