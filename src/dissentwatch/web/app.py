@@ -60,17 +60,17 @@ class Settings:
         self.db_path, self.public = db_path, public
         self._local = threading.local()
         self.login_limiter = auth.RateLimiter(limit=5, window=300.0)
-        self._cache: dict[str, tuple[float, Any]] = {}
+        self._cache: dict[str, tuple[float, Any, Any]] = {}
 
-    def cached(self, key: str, compute: Callable[[], Any], ttl: float = 15.0) -> Any:
-        """A value computed at most every ``ttl`` seconds (dashboard aggregates over all events);
-        decisions made through the app clear the cache."""
+    def cached(self, key: str, compute: Callable[[], Any], version: Any = None, ttl: float = 15.0) -> Any:
+        """A value kept while ``version`` (e.g. the newest event change) stays the same, and at
+        least ``ttl`` seconds when it changes often; decisions made through the app clear it."""
         now = time.monotonic()
         hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < ttl:
-            return hit[1]
+        if hit is not None and (hit[1] == version or now - hit[0] < ttl):
+            return hit[2]
         value = compute()
-        self._cache[key] = (now, value)
+        self._cache[key] = (now, version, value)
         return value
 
     def clear_cache(self) -> None:

@@ -49,8 +49,11 @@ EXPORT_LIMIT = 100_000
 @page()
 async def dashboard(request: Request) -> Response:
     store = store_of(request)
-    latest, _ = query_events(store, review_status="new", sort="published", limit=10)
-    summary = settings_of(request).cached("dashboard", lambda: _summary(store))
+    latest = store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
+                         "ORDER BY updated DESC LIMIT 10")
+    version = (store.scalar("SELECT MAX(updated) FROM events"), store.scalar("SELECT MAX(id) FROM decisions"),
+               store.scalar("SELECT MAX(rowid) FROM documents"))
+    summary = settings_of(request).cached("dashboard", lambda: _summary(store), version)
     return render(request, "dashboard.html", {**summary, "latest": latest, "colours": TYPE_COLOURS})
 
 

@@ -193,7 +193,7 @@ _LOCATIONS = (
 
 def map_points(store: Store) -> dict[str, Any]:
     """Home regions and locations of events, counted per place (in SQL) and projected for the map."""
-    points = []
+    points: list[dict[str, Any]] = []
     for role, sql in (("home", _HOME_PLACES), ("location", _LOCATIONS)):
         for r in store.query(sql):
             lat, lon = r["lat"], r["lon"]
