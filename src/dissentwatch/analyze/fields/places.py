@@ -54,6 +54,8 @@ class PlaceMatch:
     end: int
     quote: str
     adjective: bool = False
+    precision: str = "region"
+    """region or city: how exactly the coordinates place it."""
 
     @property
     def name(self) -> str:
@@ -64,15 +66,11 @@ class PlaceMatch:
         return self.kind == "city"
 
     @property
-    def precision(self) -> str:
-        return "city" if self.kind == "city" else "region"
-
-    @property
     def region_iso(self) -> str:
         return self.iso
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"name": self.name_en, "precision": self.precision, "region_iso": self.iso}
+        return asdict(self) | {"name": self.name_en, "region_iso": self.iso}
 
 
 @cache
@@ -189,7 +187,7 @@ def _followed_by_name(toks: list[Token], i: int) -> bool:
 
 def _match(place: Place, start: int, end: int, text: str, adjective: bool = False) -> PlaceMatch:
     return PlaceMatch(place.iso, place.name, place.kind, place.lat, place.lon, start, end, text[start:end],
-                      adjective)
+                      adjective, "city" if place.city else "region")
 
 
 # --- other languages: surface forms ---------------------------------------------------------
