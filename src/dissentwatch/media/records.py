@@ -85,7 +85,7 @@ def _save_fingerprint(conn: sqlite3.Connection, document_id: int, fp: Fingerprin
     return matches
 
 
-def span_to_time(store: Store, document_id: int, start: int, end: int) -> tuple[float, float] | None:
+def span_to_time_stored(store: Store, document_id: int, start: int, end: int) -> tuple[float, float] | None:
     """The time span (seconds into the media file) that a character span of a transcript covers."""
     rows = store.query(
         "SELECT start_time, end_time FROM transcript_segments WHERE document_id = ? "
