@@ -6,7 +6,6 @@ over 100,000 mentions keeps only these small records in memory.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -130,7 +129,8 @@ def region_keys(regions: list[Any] | None) -> frozenset[str]:
 
 
 def _hash(words: tuple[str, ...]) -> int:
-    return int.from_bytes(hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest(), "big")
+    """A shingle's hash: Python's own (fast; hashes live only for one run, never stored)."""
+    return hash(" ".join(words))
 
 
 def shingles(text: str, n: int = 5) -> set[int]:

@@ -26,7 +26,7 @@ from dissentwatch.resolve.cluster import Assignment, Clusterer, EventProfile
 from dissentwatch.resolve.features import MentionFeatures, iter_features, settings
 from dissentwatch.resolve.relations import EventFacts, link_events
 from dissentwatch.store import Store
-from dissentwatch.store.events import event_mention_rows, link_mentions, upsert_event
+from dissentwatch.store.events import event_mention_rows, upsert_event
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -198,7 +198,12 @@ def _write_links(store: Store, batch: list[tuple[Assignment, MentionFeatures]], 
                     "INSERT OR IGNORE INTO events (id, type, created, updated, run_id) VALUES (?, ?, ?, ?, ?)",
                     (assignment.event_id, m.type, "", "", run_id),
                 )
-            link_mentions(conn, assignment.event_id, [(assignment.mention_id, assignment.score, assignment.reason)])
+            # a mention placed here had no link yet: nothing pinned to respect, nothing to move
+            conn.execute(
+                "INSERT OR IGNORE INTO event_mentions (event_id, mention_id, score, reason) VALUES (?, ?, ?, ?)",
+                (assignment.event_id, assignment.mention_id, assignment.score,
+                 json.dumps(assignment.reason, ensure_ascii=False)),
+            )
             for absorbed in assignment.absorbed:
                 absorb_event(conn, assignment.event_id, absorbed)
 

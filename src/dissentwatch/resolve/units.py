@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -79,7 +79,20 @@ def resolve_unit(unit: dict[str, Any] | None) -> dict[str, Any] | None:
     """
     if not unit:
         return None
-    out = dict(unit)
+    key = tuple(str(unit.get(k) or "") for k in ("name", "number", "kind", "surface"))
+    out = {k: v for k, v in unit.items() if k != "canonical_id"}
+    out.update(_resolved_parts(key))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _resolved_parts(key: tuple[str, ...]) -> dict[str, Any]:
+    name, number, kind, surface = key
+    out = _resolve({"name": name, "number": number or None, "kind": kind or None, "surface": surface or None})
+    return {k: out[k] for k in ("number", "kind", "canonical_id") if k in out}
+
+
+def _resolve(out: dict[str, Any]) -> dict[str, Any]:
     name = str(out.get("name") or "")
     out["number"] = str(out["number"]).lstrip("0") if out.get("number") else number_in_text(name)
     out["kind"] = out.get("kind") or kind_in_text(name)
