@@ -161,6 +161,7 @@ def test_export_of_the_current_view(app_client: TestClient) -> None:
     login(app_client, "vic")
     rows = list(csv.DictReader(io.StringIO(app_client.get("/events.csv?type=video_appeal").text)))
     assert {r["id"] for r in rows} == {"ev-appeal5", "ev-appeal5b"}
+    assert app_client.get("/events.csv?type=bogus").status_code == 400
     data = app_client.get("/events.json?type=refusal").json()
     assert [e["id"] for e in data] == ["ev-refusal"]
     assert data[0]["evidence"][0]["quote"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from dissentwatch.publish.counts import count_events
@@ -26,6 +26,7 @@ from dissentwatch.web import auth
 from dissentwatch.web.app import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    Settings,
     page,
     render,
     settings_of,
@@ -33,6 +34,7 @@ from dissentwatch.web.app import (
 )
 from dissentwatch.web.views import (
     TYPE_COLOURS,
+    Listing,
     csv_safe,
     document_by_external_id,
     highlight,
@@ -91,35 +93,54 @@ def _row_view(row: Any) -> dict[str, Any]:
     }
 
 
-def _export_shapes(request: Request) -> Iterator[dict[str, Any]]:
-    store = store_of(request)
-    listing = parse_listing(request.query_params)
+def _export_pages(settings: Settings, listing: Listing) -> Iterator[list[dict[str, Any]]]:
+    """The current view in the export shape, 500 events per step. Each step opens the store of
+    the thread it runs in: a streaming response may advance the generator from any worker."""
     offset = listing.offset
     while offset < listing.offset + EXPORT_LIMIT:
+        store = settings.store()
         rows, _ = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
                                limit=500, offset=offset)
         if not rows:
             return
-        yield from events_as_dicts(store, rows)
+        yield list(events_as_dicts(store, rows))
         offset += len(rows)
+
+
+def _csv_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    for shapes in pages:
+        writer.writerows(csv_safe(flatten_event(shape)) for shape in shapes)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
+    yield "["
+    first = True
+    for shapes in pages:
+        for shape in shapes:
+            yield ("\n" if first else ",\n") + json.dumps(shape, ensure_ascii=False)
+            first = False
+    yield "\n]\n"
 
 
 @page()
 async def export_csv(request: Request) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), extrasaction="ignore")
-    writer.writeheader()
-    for shape in _export_shapes(request):
-        writer.writerow(csv_safe(flatten_event(shape)))
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": 'attachment; filename="events.csv"'})
+    pages = _export_pages(settings_of(request), parse_listing(request.query_params))
+    return StreamingResponse(_csv_chunks(pages), media_type="text/csv; charset=utf-8",
+                             headers={"content-disposition": 'attachment; filename="events.csv"'})
 
 
 @page()
 async def export_json(request: Request) -> Response:
-    shapes = list(_export_shapes(request))
-    return Response(json.dumps(shapes, ensure_ascii=False, indent=1), media_type="application/json",
-                    headers={"content-disposition": 'attachment; filename="events.json"'})
+    pages = _export_pages(settings_of(request), parse_listing(request.query_params))
+    return StreamingResponse(_json_chunks(pages), media_type="application/json",
+                             headers={"content-disposition": 'attachment; filename="events.json"'})
 
 
 @page()
@@ -264,7 +285,7 @@ async def login(request: Request) -> Response:
     session_id, _ = auth.start_session(settings.store(), user)
     response = RedirectResponse(_safe_next(request, str(form.get("next") or "/")), status_code=303)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax",
-                        max_age=auth.SESSION_DAYS * 86400)
+                        max_age=auth.SESSION_DAYS * 86400, secure=request.url.scheme == "https")
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
