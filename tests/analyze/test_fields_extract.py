@@ -122,3 +122,17 @@ def test_hostile_markup_stays_text() -> None:
     fields, evidence = _run(text, "ru")
     assert [r["iso"] for r in fields["home_regions"]] == ["RU-KRS"]
     assert all("<script>" not in e.quote for e in evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Мобилизованный из Тулы рассказал, что отказался ехать на фронт.", "ru", 1),
+        ("A young soldier told his commander he would not go back.", "en", 1),
+        ("Мобилизованные из Тулы рассказали, что отказались ехать на фронт.", "ru", None),
+        ("Военная прокуратура проверяет обращение.", "ru", None),
+    ],
+)
+def test_a_single_actor_counts_as_one(text: str, lang: str, expected: int | None) -> None:
+    fields, _ = _run(text, lang, event_type="refusal")
+    assert fields.get("participants") == expected

@@ -129,7 +129,9 @@ def _places(out: _Collector, start: int, end: int, context: int, lang: str | Non
 
 
 def _people(out: _Collector, start: int, end: int, lang: str | None) -> None:
-    count = participants.find_participants(out.text, start, end)
+    count = (participants.find_participants(out.text, start, end)
+             or participants.find_participants(out.text, previous_sentence_start(out.text, start), start)
+             or participants.single_actor(out.text, start, end))
     if count:
         out.set("participants", count.value, count.start, count.end)
     faces = cues.faces_covered(out.text, start, end, lang) or cues.faces_covered(out.text, _lookback(start), start, lang)

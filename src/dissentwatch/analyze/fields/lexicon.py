@@ -71,6 +71,7 @@ class Lexicon:
     def __init__(self, entries: dict[str, dict[str, list[str]]]) -> None:
         self.exact: dict[str, list[_Phrase]] = defaultdict(list)
         self.stems: dict[str, list[_Phrase]] = defaultdict(list)
+        self._seen: dict[frozenset[str], list[_Phrase]] = {}
         for key, per_lang in entries.items():
             for phrases in per_lang.values():
                 for source in phrases:
@@ -92,10 +93,15 @@ class Lexicon:
         return sorted(hits, key=lambda h: (h.start, -h.end))
 
     def _candidates(self, word: _Word) -> list[_Phrase]:
-        found: list[_Phrase] = []
-        for form in word.forms:
-            found += self.exact.get(form, ())
-            found += self.stems.get(form[:3], ())
+        found = self._seen.get(word.forms)
+        if found is None:
+            found = []
+            for form in word.forms:
+                found += self.exact.get(form, ())
+                found += [p for p in self.stems.get(form[:3], ()) if form.startswith(p.items[0][0])]
+            if len(self._seen) > 200_000:
+                self._seen.clear()
+            self._seen[word.forms] = found
         return found
 
 

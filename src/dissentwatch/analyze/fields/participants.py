@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dissentwatch.analyze.fields.numbers import number_value
 
@@ -79,3 +80,72 @@ def find_participants(text: str, start: int, end: int) -> ParticipantsMatch | No
     covered = [(r.start, r.end) for r in found]
     found += [c for c in _counts(text, start, end) if all(c.end <= s or c.start >= e for s, e in covered)]
     return min(found, key=lambda m: m.start) if found else None
+
+
+_SOLDIER_LEMMAS = frozenset({
+    "мобилизованный", "военнослужащий", "боец", "солдат", "военный", "резервист", "контрактник", "доброволец",
+    "срочник", "морпех", "пехотинец", "артиллерист", "мобилизовать",
+})
+_EN_SOLDIER = re.compile(
+    r"(?<!\w)(?:(?P<one>one\s+of\s+the|un\s+des|une\s+des|l['’]un\s+des)\s+(?:\w+\s+)?"
+    r"(?:soldiers|servicemen|draftees|reservists|conscripts|fighters|soldats|militaires|mobilisés)"
+    r"|(?P<article>an?|the|un|le|ce|this|that)\s+(?:(?:young|mobili[sz]ed|russian|contract|drafted|jeune|"
+    r"mobilisé)\s+){0,2}(?P<sing>soldier|serviceman|draftee|reservist|conscript|fighter|marine|soldat|militaire)"
+    r"|(?P<plural>soldiers|servicemen|draftees|reservists|conscripts|fighters|marines|troops|soldats|militaires"
+    r"|mobilisés|men|hommes))(?!\w)",
+    re.IGNORECASE,
+)
+_RU_WORD = re.compile(r"[а-яёА-ЯЁ]+")
+_RU_ONE_OF = re.compile(r"(?<!\w)(?:один|одна)\s+из\s+[а-яё]+", re.IGNORECASE)
+
+
+def single_actor(text: str, start: int, end: int) -> ParticipantsMatch | None:
+    """One person acts alone: the first soldier named in the span is singular («мобилизованный
+    рассказал», "a young soldier", "one of the servicemen")."""
+    first = [m for m in (_first_en(text, start, end), _first_ru(text, start, end)) if m is not None]
+    if not first:
+        return None
+    position, single, span_end = min(first)
+    return ParticipantsMatch(1, position, span_end) if single else None
+
+
+def _first_en(text: str, start: int, end: int) -> tuple[int, bool, int] | None:
+    m = _EN_SOLDIER.search(text, start, end)
+    if m is None:
+        return None
+    return m.start(), bool(m.group("one") or m.group("sing")), m.end()
+
+
+def _first_ru(text: str, start: int, end: int) -> tuple[int, bool, int] | None:
+    one_of = _RU_ONE_OF.search(text, start, end)
+    words = list(_RU_WORD.finditer(text, start, end))
+    for i, word in enumerate(words):
+        if one_of is not None and one_of.start() <= word.start():
+            return one_of.start(), True, one_of.end()
+        tag = _soldier_tag(word.group(), words[i + 1].group() if i + 1 < len(words) else "")
+        if tag is not None:
+            return word.start(), "sing" in tag, word.end()
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def _first_parse(word: str) -> tuple[str, str]:
+    """(lemma, tag) of the most likely reading of a Russian word."""
+    from dissentwatch.analyze.text import _morph
+
+    parse = _morph().parse(word.lower())[0]
+    return str(parse.normal_form).replace("ё", "е"), str(parse.tag)
+
+
+def _soldier_tag(word: str, following: str) -> str | None:
+    """The grammatical tag of a soldier noun («боец», «мобилизованный» used as a noun), else None."""
+    lemma, tag = _first_parse(word)
+    if lemma not in _SOLDIER_LEMMAS:
+        return None
+    if "NOUN" in tag:
+        return tag
+    if ("femn" in tag or "neut" in tag) and "plur" not in tag:
+        return None
+    if following and "NOUN" in _first_parse(following)[1]:
+        return None
+    return tag
