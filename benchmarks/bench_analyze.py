@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -115,7 +116,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dev", type=Path)
     parser.add_argument("--gold", type=Path)
+    parser.add_argument("--no-fields", action="store_true", help="Measure the rules without the field extractors.")
     args = parser.parse_args()
+    if args.no_fields:
+        from dissentwatch.analyze import pipeline
+
+        pipeline.field_extractor.cache_clear()
+        pipeline.field_extractor = lambda: (None, "fields:none")  # type: ignore[assignment]
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     docs = generate(args.docs)
     chars = sum(len(d.text) for d in docs)
     print(f"generated {len(docs)} documents, mean {chars / len(docs):.0f} characters", file=sys.stderr)

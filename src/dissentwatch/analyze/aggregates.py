@@ -22,7 +22,8 @@ _NUMBER_WORDS = {
     "dozens": None, "hundreds": None, "thousands": None, "десятки": None, "сотни": None, "тысячи": None,
     "десятков": None, "сотен": None, "пятнадцать": 15, "двадцать": 20, "десять": 10, "дюжина": 12,
     "dizaine": 10, "quinzaine": 15, "vingtaine": 20, "centaines": None, "milliers": None,
-    "сотні": None, "тисячі": None,
+    "сотні": None, "тисячі": None, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6,
+    "семь": 7, "восемь": 8, "девять": 9, "двенадцать": 12, "тридцать": 30, "cinq": 5, "dix": 10, "vingt": 20,
 }
 _NUMBER_WORD = re.compile(r"(?<!\w)(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?!\w)")
 _YEAR = re.compile(r"^(19|20)\d\d$")

@@ -41,9 +41,11 @@ def _window(sentences: list[Sentence], i: int, before: int, after: int) -> tuple
 
 
 def _ukrainian_side(view: str) -> bool:
-    ukr = sum(1 for _ in finditer("ukrainian_side", view))
+    """The soldiers are Ukrainian: Ukrainian-side cues outweigh Russian-side ones (the armed
+    forces' abbreviations count half: Russian reports name them as the enemy)."""
+    ukr = sum(1 for _ in finditer("ukrainian_side", view)) + 0.5 * sum(1 for _ in finditer("ukrainian_army_abbrev", view))
     rus = sum(1 for _ in finditer("russian_side", view))
-    return ukr > 0 and ukr >= rus
+    return ukr > rus or (ukr > 0 and rus == 0)
 
 
 def _blocked(view: str, sentences: list[Sentence], i: int) -> bool:
@@ -175,5 +177,6 @@ def _accept(
         if relatives and appeal and ((_LETTER.match(match.group()) and not _SENT.search(view, s.start, s.end)) or (
                 kind == "appeal_unspecified" and search("relatives_campaign", view, s.start, s.end))):
             continue  # letters from the front; street protests and campaigns
-        accepted.append(Candidate(kind, s.start, s.end, match.start(), match.end(), i, relatives, score))
+        known = relatives or search("actor", view, s.start, match.start()) is not None
+        accepted.append(Candidate(kind, s.start, s.end, match.start(), match.end(), i, relatives, score, known))
     return accepted

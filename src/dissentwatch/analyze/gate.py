@@ -16,10 +16,10 @@ STRONG_CATEGORIES = (
 
 
 def passes_gate(view: str) -> bool:
-    """True when the matching view has a specific trigger, or an appeal word and a military
-    actor (or relatives)."""
+    """True when the matching view has a specific trigger, or an appeal word or a grievance
+    ("cannon fodder", "abandoned", "no weapons") and a military actor (or relatives)."""
     if any(search(c, view) is not None for c in STRONG_CATEGORIES):
         return True
-    if search("appeal", view) is None:
+    if search("appeal", view) is None and search("grievance_cue", view) is None:
         return False
     return search("actor", view) is not None or search("relatives", view) is not None

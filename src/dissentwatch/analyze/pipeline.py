@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -24,7 +24,7 @@ from dissentwatch.analyze.gate import GATE_VERSION, passes_gate
 from dissentwatch.analyze.normalise import matching_view
 from dissentwatch.analyze.segment import SEGMENT_VERSION, Segment, segment_candidates
 from dissentwatch.analyze.text import Sentence, sentences, trim_span
-from dissentwatch.models import Aggregate, Evidence, Mention
+from dissentwatch.models import Aggregate, Evidence, Mention, utcnow
 from dissentwatch.store import Store
 from dissentwatch.store.mentions import documents_to_analyze, save_analysis
 
@@ -193,17 +193,48 @@ class AnalyzeStats:
         return {**self.__dict__, "seconds": round(self.seconds, 3), "docs_per_second": round(rate, 1)}
 
 
-def _rows(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str | None, str | None]]:
+Row = tuple[int, str, str | None, str | None]
+
+
+def _rows(store: Store, ids: Sequence[int]) -> tuple[list[Row], dict[int, str], set[int]]:
+    """Texts to analyze, their content hashes, and which of them were analyzed before."""
     marks = ",".join("?" * len(ids))
-    rows = store.query(f"SELECT id, text, language, published FROM documents WHERE id IN ({marks}) ORDER BY id", list(ids))
-    return [(r["id"], r["text"], r["language"], r["published"]) for r in rows]
+    rows = store.query(
+        "SELECT d.id, d.text, d.language, d.published, d.content_hash, a.document_id AS seen FROM documents d "
+        f"LEFT JOIN analysis_state a ON a.document_id = d.id WHERE d.id IN ({marks}) ORDER BY d.id", list(ids))
+    return ([(r["id"], r["text"], r["language"], r["published"]) for r in rows],
+            {r["id"]: r["content_hash"] for r in rows}, {r["id"] for r in rows if r["seen"] is not None})
 
 
-def _analyses(rows: list[tuple[int, str, str | None, str | None]], pool: Any) -> Iterator[Analysis]:
-    if pool is None:
-        yield from map(_analyze_row, rows)
-    else:
-        yield from pool.imap(_analyze_row, rows, chunksize=64)
+class _Batches:
+    """Analysis of one batch runs in the workers while the previous batch is written."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    def submit(self, rows: list[Row]) -> Any:
+        if self.pool is None:
+            return [_analyze_row(r) for r in rows]
+        return self.pool.map_async(_analyze_row, rows, chunksize=max(1, len(rows) // 16))
+
+    @staticmethod
+    def results(pending: Any) -> list[Analysis]:
+        return pending if isinstance(pending, list) else list(pending.get())
+
+
+def _write_batch(store: Store, results: list[Analysis], hashes: dict[int, str], seen: set[int],
+                 extractor: str, run_id: int) -> None:
+    """One transaction; documents never analyzed that report nothing take one bulk insert."""
+    now = utcnow()
+    with store.transaction() as conn:
+        quiet = [a for a in results if not a.mentions and not a.aggregates and a.document_id not in seen]
+        conn.executemany(
+            "INSERT INTO analysis_state (document_id, content_hash, extractor, relevant, analyzed, run_id) "
+            "VALUES (?, ?, ?, 0, ?, ?)",
+            [(a.document_id, hashes[a.document_id], extractor, now, run_id) for a in quiet])
+        for a in results:
+            if a.mentions or a.aggregates or a.document_id in seen:
+                save_analysis(conn, a.document_id, hashes[a.document_id], extractor, a.mentions, a.aggregates, run_id)
 
 
 def analyze_store(
@@ -216,18 +247,23 @@ def analyze_store(
     run_id = store.start_run("analyze", command, components())
     stats, started = AnalyzeStats(), time.perf_counter()
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 and len(todo) > batch_size else None
+    batches = _Batches(pool)
     status = "failed"
     try:
-        for offset in range(0, len(todo), batch_size):
-            rows = _rows(store, todo[offset : offset + batch_size])
-            hashes = _hashes(store, [r[0] for r in rows])
-            with store.transaction() as conn:
-                for analysis in _analyses(rows, pool):
-                    save_analysis(conn, analysis.document_id, hashes[analysis.document_id], extractor,
-                                  analysis.mentions, analysis.aggregates, run_id)
-                    stats.add(analysis)
+        chunks = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        current = _rows(store, chunks[0]) if chunks else None
+        pending = batches.submit(current[0]) if current else None
+        for index in range(len(chunks)):
+            assert current is not None
+            following = _rows(store, chunks[index + 1]) if index + 1 < len(chunks) else None
+            next_pending = batches.submit(following[0]) if following else None
+            results = batches.results(pending)
+            _write_batch(store, results, current[1], current[2], extractor, run_id)
+            for analysis in results:
+                stats.add(analysis)
             if progress:
-                progress(len(rows))
+                progress(len(results))
+            current, pending = following, next_pending
         status = "ok"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -240,6 +276,3 @@ def analyze_store(
     return stats
 
 
-def _hashes(store: Store, ids: list[int]) -> dict[int, str]:
-    marks = ",".join("?" * len(ids))
-    return {r[0]: r[1] for r in store.query(f"SELECT id, content_hash FROM documents WHERE id IN ({marks})", ids)}

@@ -30,6 +30,10 @@ _MONTHS = (
     r"october|november|december|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|"
     r"novembre|d[ée]cembre)\w*"
 )
+_REGION = re.compile(
+    r"(?<!\w)(\w{3,}?)(?:ской|цкой|ская|ской|ської|цької|ська) (?:област|обл|края|краю|республик)"
+    r"|(?<!\w)(\w{4,}) (?:region|oblast|krai)\b|r[ée]gion (?:de |d')(\w{4,})"
+)
 _DATE = re.compile(rf"(?<!\w)(\d{{1,2}})(?:-?(?:го|е|er))?\s+{_MONTHS}|(?<!\w){_MONTHS}\s+(\d{{1,2}})(?!\d)")
 
 
@@ -45,6 +49,7 @@ class Candidate:
     sentence_index: int
     by_relatives: bool = False
     score: float = 0.6
+    subject_known: bool = True  # soldiers or relatives are named before the trigger
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Segment:
     candidates: list[Candidate] = field(default_factory=list)
     units: set[str] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
 
     @property
     def start(self) -> int:
@@ -70,11 +76,12 @@ class Segment:
         return max(c.score for c in self.candidates)
 
 
-def anchors(view: str, start: int, end: int) -> tuple[set[str], set[str]]:
-    """Unit numbers and day-month dates named in ``view[start:end]``."""
+def anchors(view: str, start: int, end: int) -> tuple[set[str], set[str], set[str]]:
+    """Unit numbers, day-month dates and home regions (their stems) named in ``view[start:end]``."""
     units = {m.group(1) or m.group(2) for m in _UNIT_NUMBER.finditer(view, start, end)}
     dates = {m.group(0) for m in _DATE.finditer(view, start, end)}
-    return units, dates
+    regions = {(m.group(1) or m.group(2) or m.group(3))[:5] for m in _REGION.finditer(view, start, end)}
+    return units, dates, regions
 
 
 _WEAK = {"appeal_unspecified", "video_weak", "appeal_unit"}
@@ -100,12 +107,13 @@ def _resolve_unspecified(view: str, candidates: list[Candidate]) -> list[Candida
     candidates = _resolve_weak(view, candidates)
     has_video = any(c.type == "video_appeal" for c in candidates)
     has_other = any(c.type not in {"video_appeal", "written_appeal", "appeal_unspecified"} for c in candidates)
+    speakers = {c.by_relatives for c in candidates if c.type in {"video_appeal", "written_appeal"}}
     resolved = []
     for c in candidates:
         if c.type == "appeal_unspecified":
-            if has_video or has_other:
+            if has_other or c.by_relatives in speakers:
                 continue  # complaints told within another event's report
-            c.type = "written_appeal"
+            c.type = "video_appeal" if has_video else "written_appeal"
         resolved.append(c)
     if any(c.type == "prosecution" for c in resolved):
         resolved = [c for c in resolved if c.type not in {"refusal", "desertion"}]
@@ -115,8 +123,9 @@ def _resolve_unspecified(view: str, candidates: list[Candidate]) -> list[Candida
 FAR = 3  # sentences between two reports beyond which a new anchor starts a new event
 
 
-def _conflicts(segment: Segment, c: Candidate, units: set[str], dates: set[str], fresh: bool) -> bool:
-    if fresh:
+def _conflicts(segment: Segment, c: Candidate, anchors: tuple[set[str], set[str], set[str]], fresh: bool) -> bool:
+    units, dates, regions = anchors
+    if fresh or (regions and segment.regions and not regions & segment.regions):
         return True
     far = c.sentence_index - segment.candidates[-1].sentence_index > FAR
     if units and ((segment.units and not units & segment.units) or (not segment.units and far)):
@@ -128,15 +137,16 @@ def segment_candidates(view: str, candidates: list[Candidate]) -> list[Segment]:
     """Group candidates into segments, one per distinct event."""
     segments: list[Segment] = []
     for c in sorted(_resolve_unspecified(view, candidates), key=lambda c: c.start):
-        units, dates = anchors(view, c.start, c.end)
+        found = anchors(view, c.start, c.end)
         fresh = search("new_anchor", view, c.start, c.end) is not None
         # a weak report of unclear subject joins the event of its type whoever speaks there
-        same = [s for s in segments if s.type == c.type and (s.by_relatives == c.by_relatives or (c.score < 0.6 and not c.by_relatives))]
-        target = same[-1] if same and not _conflicts(same[-1], c, units, dates, fresh) else None
+        same = [s for s in segments if s.type == c.type and (s.by_relatives == c.by_relatives or not c.subject_known)]
+        target = same[-1] if same and not _conflicts(same[-1], c, found, fresh) else None
         if target is None:
             target = Segment(c.type, c.by_relatives)
             segments.append(target)
         target.candidates.append(c)
-        target.units |= units
-        target.dates |= dates
+        target.units |= found[0]
+        target.dates |= found[1]
+        target.regions |= found[2]
     return segments
