@@ -83,3 +83,10 @@ def test_home_region_from_an_adjective_next_to_soldiers() -> None:
 def test_a_place_where_something_happened_is_not_a_home_region() -> None:
     text = "В Ростове военнослужащего осудили за самовольное оставление части."
     assert home_regions(text, 0, len(text), "ru") == []
+
+
+def test_from_with_a_preposition_between_is_not_an_origin() -> None:
+    text = "He got no instructions from the staff in Kazan, the soldiers said."
+    assert home_regions(text, 0, len(text), "en") == []
+    text = "Men from places as distant as Tver and Omsk recorded it."
+    assert [e["iso"] for e, _ in home_regions(text, 0, len(text), "en")] == ["RU-TVE", "RU-OMS"]

@@ -29,9 +29,10 @@ APPEALS = frozenset({"video_appeal", "written_appeal"})
 class _Collector:
     """Fields and their evidence for one document; a value is kept only with a valid span."""
 
-    def __init__(self, text: str, document_id: int) -> None:
+    def __init__(self, text: str, document_id: int, lookback: int = 0) -> None:
         self.text = text
         self.document_id = document_id
+        self.lookback = lookback
         self.fields: dict[str, Any] = {}
         self.evidence: list[Evidence] = []
 
@@ -47,8 +48,19 @@ class _Collector:
             self.fields[field] = value
 
 
-def _lookback(start: int) -> int:
-    return max(0, start - _LOOKBACK)
+def lookback_start(text: str, start: int, context_start: int | None = None) -> int:
+    """Where the text that may introduce the event's group begins.
+
+    ``context_start`` (the end of the previous event, when the caller knows it) bounds it; else a
+    segment early in the document may use everything before it, and a later one its paragraph.
+    """
+    floor = max(0, start - _LOOKBACK)
+    if context_start is not None:
+        return min(start, max(floor, context_start))
+    if start <= _LOOKBACK:
+        return 0
+    paragraph = text.rfind("\n\n", floor, start)
+    return paragraph + 2 if paragraph >= 0 else previous_sentence_start(text, start)
 
 
 def previous_sentence_start(text: str, start: int) -> int:
@@ -69,14 +81,17 @@ def extract_fields(
     published: str | None,
     document_id: int,
     event_type: str,
+    context_start: int | None = None,
 ) -> tuple[dict[str, Any], list[Evidence]]:
     """The fields of one event read from ``text[start:end]`` (export shape of DESIGN.md).
 
     Every emitted value has an ``Evidence`` with absolute offsets into ``text`` whose quote is
-    ``text[start:end]``; a value without evidence is not emitted.
+    ``text[start:end]``; a value without evidence is not emitted. The group's unit, origin, faces
+    and grievances may be read a little before ``start`` (see ``lookback_start``); a caller that
+    knows where the previous event's text ends passes it as ``context_start``.
     """
     start, end = max(0, start), min(len(text), end)
-    out = _Collector(text, document_id)
+    out = _Collector(text, document_id, lookback_start(text, start, context_start))
     context = previous_sentence_start(text, start)
     _date(out, start, end, context, published)
     unit = _unit(out, start, end, context)
@@ -99,7 +114,9 @@ def _date(out: _Collector, start: int, end: int, context: int, published: str | 
 
 
 def _unit(out: _Collector, start: int, end: int, context: int) -> units.UnitMatch | None:
-    found = units.find_units(out.text, start, end) or units.find_units(out.text, _lookback(start), start)
+    found = units.find_units(out.text, start, end)
+    if not found and not units.names_a_unit(out.text, start, end):
+        found = units.find_units(out.text, out.lookback, start)
     numbered = [u for u in found if u.number]
     if not numbered:
         return None
@@ -119,7 +136,7 @@ def _actor(out: _Collector, start: int, end: int, lang: str | None, unit: units.
 
 def _places(out: _Collector, start: int, end: int, context: int, lang: str | None) -> None:
     home = regions.home_regions(out.text, start, end, lang) or regions.home_regions(
-        out.text, _lookback(start), start, lang)
+        out.text, out.lookback, start, lang)
     entries = [entry for entry, match in home if out.cite("home_regions", match.start, match.end, entry)]
     if entries:
         out.fields["home_regions"] = entries
@@ -134,7 +151,7 @@ def _people(out: _Collector, start: int, end: int, lang: str | None) -> None:
              or participants.single_actor(out.text, start, end))
     if count:
         out.set("participants", count.value, count.start, count.end)
-    faces = cues.faces_covered(out.text, start, end, lang) or cues.faces_covered(out.text, _lookback(start), start, lang)
+    faces = cues.faces_covered(out.text, start, end, lang) or cues.faces_covered(out.text, out.lookback, start, lang)
     for field, hit in (("faces_covered", faces),
                        ("spokesperson", cues.spokesperson(out.text, start, end, lang))):
         if hit:
@@ -154,7 +171,7 @@ def _appeal(out: _Collector, start: int, end: int, context: int, lang: str | Non
     form = _addressee.address_form(out.text, start, end)
     if form:
         out.set("address_form", out.text[form[0] : form[1]], form[0], form[1])
-    for field, hits in (("grievances", _grievances(out.text, _lookback(start), end, lang)),
+    for field, hits in (("grievances", _grievances(out.text, out.lookback, end, lang)),
                         ("demands", _demands(out.text, start, end, lang))):
         keys = [key for key, hit in hits.items() if out.cite(field, hit.start, hit.end, key)]
         if keys:

@@ -16,7 +16,8 @@ from dissentwatch.analyze.fields.places import PlaceMatch, find_places, region_e
 
 _WORDS = re.compile(r"\w+")
 _PARENTHESIS = re.compile(r"\([^()]{0,60}\)")
-_FROM_AFAR = re.compile(r"(?<!\w)(?:from|из|originaires\s+de|originaires\s+d)\s+(?:[a-zа-яё]+\s+){1,4}$")
+_FROM_AFAR = re.compile(r"(?<!\w)(?:from|из|originaires\s+de|originaires\s+d)\s+"
+                        r"(?:(?!(?:in|at|on|to|near|by|with|for|в|во|на|к|у|под|для|à|dans|en|pour)\s)[a-zа-яё]+\s+){1,4}$")
 _NAME_OF = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+\s+of\s+(?:the\s+)?$")
 _SKIPPED = frozenset({
     "the", "russia", "s", "russian", "siberian", "republic", "of", "town", "city", "village", "region", "so",

@@ -22,5 +22,7 @@ def status(text: str, start: int, end: int, lang: str | None) -> Hit | None:
     if not hits:
         return None
     counts = Counter(h.key for h in hits)
+    if "mobilized" in counts and "conscript" in counts:
+        del counts["conscript"]  # the English press calls the mobilized "conscripts"
     best = max(counts, key=lambda k: (counts[k], -next(i for i, h in enumerate(hits) if h.key == k)))
     return next(h for h in hits if h.key == best)

@@ -124,3 +124,13 @@ def find_units(text: str, start: int, end: int) -> list[UnitMatch]:
         if all(u.end <= c.start or u.start >= c.end for c in chosen):
             chosen.append(u)
     return sorted(chosen, key=lambda u: u.start)
+
+
+_BARE_KIND = re.compile(r"(?<!\w)(?:an?|the|one|this|that|its|un|une|le|la|ce|cette|один|одна|одной|одного)\s+"
+                        r"(?:[\w-]+\s+){0,2}?(?:regiment|brigade|battalion|company|division|régiment|bataillon|"
+                        r"compagnie|полк\w*|бригад\w*|батальон\w*|рот[аыуе])(?!\w)", re.IGNORECASE)
+
+
+def names_a_unit(text: str, start: int, end: int) -> bool:
+    """The span names a unit without a number ("a regiment of artillerymen", «одна рота»)."""
+    return _BARE_KIND.search(text, start, end) is not None
