@@ -165,7 +165,9 @@ async def event_page(request: Request) -> Response:
 def _field_views(shape: dict[str, Any], locked: list[str]) -> list[dict[str, Any]]:
     by_field: dict[str, list[dict[str, Any]]] = {}
     for ev in shape["evidence"]:
-        by_field.setdefault(ev["field"], []).append(ev)
+        quotes = by_field.setdefault(ev["field"], [])
+        if all(q["quote"] != ev["quote"] for q in quotes):  # a repost quotes the same words
+            quotes.append(ev)
     keys = [k for k in shape if k not in SHOWN_ELSEWHERE]
     keys += [k for k in by_field if k not in keys]
     return [{"key": k, "value": show(shape.get(k), k), "raw": json.dumps(shape.get(k), ensure_ascii=False),

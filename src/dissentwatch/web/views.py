@@ -128,25 +128,41 @@ def show(value: Any, key: str = "") -> str:
 # -- the timeline chart ------------------------------------------------------------------
 
 
-def timeline(store: Store, months: int = 24) -> dict[str, Any]:
-    """Stacked monthly bars of events by type, laid out for an SVG of 760 x 220 units."""
+_PERIODS = {
+    "month": ("substr(COALESCE(sort_date, first_published), 1, 7)", re.compile(r"^[0-9]{4}-[0-9]{2}$")),
+    "week": ("strftime('%Y-W%W', substr(COALESCE(sort_date, first_published), 1, 10))",
+             re.compile(r"^[0-9]{4}-W[0-9]{2}$")),
+}
+
+
+def timeline(store: Store, bars: int = 24) -> dict[str, Any]:
+    """Stacked bars of events by type per month (per week when the data spans under three
+    months), laid out for an SVG of 760 x 220 units."""
+    per_period = _per_period(store, "month")
+    if len(per_period) < 3:
+        per_period = _per_period(store, "week") or per_period
+    labels = sorted(per_period)[-bars:]
+    top = max((sum(per_period[m].values()) for m in labels), default=0)
+    return _bars(labels, per_period, top)
+
+
+def _per_period(store: Store, period: str) -> dict[str, Counter[str]]:
+    expr, valid = _PERIODS[period]
     rows = store.query(
-        "SELECT substr(COALESCE(sort_date, first_published), 1, 7) AS month, type, COUNT(*) AS n "
-        "FROM events WHERE merged_into IS NULL AND review_status != 'rejected' "
-        "AND COALESCE(sort_date, first_published) IS NOT NULL GROUP BY month, type ORDER BY month"
+        f"SELECT {expr} AS period, type, COUNT(*) AS n FROM events "
+        "WHERE merged_into IS NULL AND review_status != 'rejected' "
+        "AND COALESCE(sort_date, first_published) IS NOT NULL GROUP BY period, type ORDER BY period"
     )
-    per_month: dict[str, Counter[str]] = {}
+    out: dict[str, Counter[str]] = {}
     for r in rows:
-        if r["month"] and re.match(r"^\d{4}-\d{2}$", r["month"]):
-            per_month.setdefault(r["month"], Counter())[r["type"]] += r["n"]
-    labels = sorted(per_month)[-months:]
-    top = max((sum(per_month[m].values()) for m in labels), default=0)
-    return _bars(labels, per_month, top)
+        if r["period"] and valid.match(r["period"]):
+            out.setdefault(r["period"], Counter())[r["type"]] += r["n"]
+    return out
 
 
 def _bars(labels: list[str], per_month: Mapping[str, Counter[str]], top: int) -> dict[str, Any]:
     width, height, left, bottom = 760.0, 220.0, 36.0, 24.0
-    step = (width - left) / max(len(labels), 1)
+    step = min((width - left) / max(len(labels), 1), 60.0)
     scale = (height - bottom - 10) / top if top else 0.0
     bars, ticks = [], []
     for i, month in enumerate(labels):
