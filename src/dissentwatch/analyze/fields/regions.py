@@ -24,7 +24,8 @@ _SKIPPED = frozenset({
     "called", "la", "le", "l", "les", "ville", "république", "города", "город", "г", "поселка", "села",
     "деревни", "пгт", "республики", "області", "міста", "area", "province", "oblast", "local",
 })
-_LIST_GAP = re.compile(r"^\s*(?:,|;|\band\b|\bet\b|\bи\b|\bі\b|\bта\b|\bй\b|\bund\b|\boraz\b|\bi\b|\bz\b|\s)*\s*$",
+_LIST_GAP = re.compile(r"^\s*(?:,|;|\band\b|\bet\b|\bи\b|\bі\b|\bта\b|\bй\b|\bund\b|\boraz\b|\bi\b|\bz\b|"
+                       r"\bthe\b|\bla\b|\ble\b|\bles\b|\bl['’]|\bde\b|\bd['’]|\bиз\b|\bfrom\b|\s)*\s*$",
                        re.IGNORECASE)
 _LOCATION_RANK = {("occupied", True): 0, ("occupied", False): 1, ("region", True): 2, ("region", False): 3,
                   ("country", False): 4}
