@@ -53,6 +53,11 @@ LOOK_ALIKES = [
     ("ru", "Губернатор Курской области обратился в военную прокуратуру с просьбой проверить информацию."),
     ("ru", "Путин выступил с видеообращением к гражданам по поводу мобилизации."),
     ("en", "We are not refusing to fight, the soldiers insisted, we only want proper equipment."),
+    ("en", "The president recorded a video address congratulating the troops on the holiday."),
+    ("en", "The ministry denied reports that a whole company had refused orders, calling them fakes."),
+    ("ru", "Призывники отказываются являться в военкоматы после получения повесток."),
+    ("en", "Relatives of mobilised men staged a protest outside the ministry demanding their return."),
+    ("uk", "Окупанти з 3-ї армії відмовилися наступати, свідчить перехоплена розмова."),
 ]
 
 AGGREGATES = [

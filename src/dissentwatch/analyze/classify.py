@@ -64,7 +64,8 @@ def _blocked(view: str, sentences: list[Sentence], i: int) -> bool:
     for start, end in ((lo, hi), (0, lead_end)):
         if search("pow", view, start, end) or search("intercept", view, start, end):
             return True
-    return search("law_description", view, sentences[i].start, sentences[i].end) is not None
+    s = sentences[i]
+    return search("law_description", view, s.start, s.end) is not None or search("denial", view, s.start, s.end) is not None
 
 
 def _lead(view: str, category: str, start: int, trigger_start: int) -> bool:
@@ -168,6 +169,18 @@ def classify_sentences(
     return candidates, aggregates
 
 
+_FROM = re.compile(r"\s*(?:from|от|de la part d\w*|des|від|з)\s")
+
+
+def _by_soldiers(view: str, match: re.Match[str], end: int) -> bool:
+    """The appeal named by the trigger is the soldiers' own ("complaints from mobilised men")."""
+    actor = search("actor", view, match.end(), min(end, match.end() + 60))
+    if actor is None:
+        return False
+    gap = view[match.end() : actor.start()]
+    return not gap.strip() or _FROM.match(gap) is not None
+
+
 def _accept(
     view: str, s: Sentence, sentences: list[Sentence], i: int, found: list[tuple[str, re.Match[str], float]]
 ) -> list[Candidate]:
@@ -179,8 +192,7 @@ def _accept(
         if not (has_actor or relatives):
             continue
         appeal = kind in APPEAL_TYPES
-        if (appeal and not relatives and _lead(view, "official", s.start, match.start())
-                and not search("actor", view, match.end(), min(s.end, match.end() + 80))):
+        if appeal and not relatives and _lead(view, "official", s.start, match.start()) and not _by_soldiers(view, match, s.end):
             continue  # an official's referral or address, not the soldiers' appeal
         if relatives and appeal and ((_LETTER.match(match.group()) and not _SENT.search(view, s.start, s.end)) or (
                 kind == "appeal_unspecified" and search("relatives_campaign", view, s.start, s.end))):
