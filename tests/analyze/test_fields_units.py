@@ -35,3 +35,23 @@ def test_unit_forms(text: str, number: str, kind: str, name: str) -> None:
 def test_counts_and_years_are_not_units() -> None:
     for text in ("около 300 военных из бригады", "в 2023 году бригада вернулась", "the first time the brigade"):
         assert [u for u in find_units(text, 0, len(text)) if u.number] == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "kind"),
+    [
+        ("бійці 58-ї окремої бригади", "58", "brigade"),
+        ("військові 2-го батальйону", "2", "battalion"),
+        ("военнослужащие 98-й ВДД", "98", "division"),
+        ("мобилизованные 9-й армии", "9", "army"),
+        ("le 4e bataillon", "4", "battalion"),
+    ],
+)
+def test_more_unit_forms(text: str, number: str, kind: str) -> None:
+    first = find_units(text, 0, len(text))[0]
+    assert (first.number, first.kind) == (number, kind)
+
+
+def test_a_count_of_soldiers_before_a_unit_is_not_its_number() -> None:
+    text = "около 300 солдат бригады отказались"
+    assert [u for u in find_units(text, 0, len(text)) if u.number] == []

@@ -31,9 +31,11 @@ _ABBREVIATIONS = {
     "оа": "army", "омсб": "battalion",
 }
 _ABBR = "|".join(sorted(_ABBREVIATIONS, key=len, reverse=True))
-_ORD_SUFFIX = r"(?:\s*-\s*|\s*–\s*)?(?:го|й|я|ой|ий|ый|ая|ую|ом|ому|ей|м|th|st|nd|rd|e|ème|er|re|\.)?"
+_ORD_SUFFIX = (r"(?:\s*-\s*|\s*–\s*)?(?:го|й|я|ой|ий|ый|ая|ую|ом|ому|ей|м|ї|ої|ого|ша|ий|ої|му|th|st|nd|rd|e|ème|er|"
+               r"re|\.)?")
 _STOP = (r"(?:the|a|an|of|by|from|in|on|at|with|and|to|for|video|videos|de|la|le|les|du|des|et|par|en|в|во|на|из|и|"
-         r"с|у|по|за|от|для|видео|time|times|раз|soldiers|men|военных|бойцов|человек)")
+         r"с|у|по|за|от|для|видео|time|times|раз|soldiers|servicemen|troops|men|soldats|militaires|hommes|военных|"
+         r"бойцов|человек|солдат|мобилизованных|военнослужащих|морпехов|контрактников|чоловік|бійців|військових)")
 _MODIFIERS = rf"(?:(?!{_STOP}\s)[\w’'«»\"„“”.-]+\s+){{0,5}}?"
 
 PATTERNS: list[re.Pattern[str]] = [
