@@ -51,3 +51,8 @@ def test_background_dates_are_skipped() -> None:
 def test_relative_months(text: str, published: str, value: str) -> None:
     first = find_dates(text, 0, len(text), published)[0]
     assert (first.value, first.precision) == (value, "month")
+
+
+def test_the_start_of_the_invasion_and_since_dates_are_background() -> None:
+    text = "С 24 февраля 2022 года идёт вторжение. 24 февраля 2022 года началась война, а 3 апреля 2023 года рота ушла."
+    assert [d.value for d in find_dates(text, 0, len(text), None)] == ["2023-04-03"]

@@ -185,9 +185,17 @@ _BACKGROUND = re.compile(r"(?:мобилизова\w*|призва\w*|mobili[sz]
                          r"\W+(?:\w+\W+){0,3}$", re.IGNORECASE)
 
 
+_SINCE = re.compile(r"(?:(?<!\w)с|since|depuis|from|seit|від|з|od)\s+$", re.IGNORECASE)
+_WAR_START = re.compile(r"вторжени|нападени|спецоперац|СВО|войн|invasion|invaded|war\b|guerre|війн|вторгн", re.IGNORECASE)
+
+
 def _background(text: str, d: DateMatch) -> bool:
-    """«мобилизованы в сентябре 2022», "since February": a date of the story's background."""
-    return bool(_BACKGROUND.search(text[max(0, d.start - 50) : d.start]))
+    """«мобилизованы в сентябре 2022», "since February", the day the invasion began: background."""
+    before = text[max(0, d.start - 50) : d.start]
+    if _BACKGROUND.search(before) or _SINCE.search(before):
+        return True
+    war_start = d.value.endswith("02-24") and d.value[:4] in {"2022", "--02"}
+    return war_start and bool(_WAR_START.search(text, max(0, d.start - 80), d.end + 80))
 
 
 def find_dates(text: str, start: int, end: int, published: str | None) -> list[DateMatch]:
