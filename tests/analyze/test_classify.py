@@ -36,6 +36,14 @@ EVENTS = [
            "selon un média indépendant.", ["refusal"]),
 ]
 
+OTHER_LANGUAGES = [
+    ("de", "Russische Soldaten der 30. Brigade haben sich geweigert, erneut anzugreifen.", ["refusal"]),
+    ("pl", "Zmobilizowani żołnierze z obwodu kurskiego nagrali apel do Putina, skarżąc się na brak amunicji.",
+     ["video_appeal"]),
+    ("es", "Un grupo de soldados rusos movilizados grabó un video dirigido a Putin quejándose de la falta "
+           "de municiones.", ["video_appeal"]),
+]
+
 LOOK_ALIKES = [
     # Ukrainian side
     ("ru", "Бойцы украинской 47-й бригады записали видеообращение к Зеленскому с жалобой на отсутствие ротации."),
@@ -68,7 +76,7 @@ AGGREGATES = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "text", "expected"), EVENTS)
+@pytest.mark.parametrize(("lang", "text", "expected"), EVENTS + OTHER_LANGUAGES)
 def test_event_types(lang: str, text: str, expected: list[str]) -> None:
     analysis = analyze_text(text, 1, lang)
     assert sorted(m.type for m in analysis.mentions) == expected
