@@ -136,3 +136,11 @@ def test_hostile_markup_stays_text() -> None:
     text = '<script>alert("x")</script> Солдаты 5-й бригады записали видеообращение <b>к Путину</b>.'
     [mention] = analyze_text(text, 1, "ru").mentions
     assert "<b>" in mention.evidence[0].quote or "Солдаты" in mention.evidence[0].quote
+
+
+@pytest.mark.parametrize("text", [
+    "Военкор пожаловался на плохое снабжение мобилизованных в зоне СВО.",
+    "Z-блогер обратился к министру обороны с критикой снабжения бойцов.",
+])
+def test_commentators_complaints_are_not_soldiers_appeals(text: str) -> None:
+    assert analyze_text(text, 1, "ru").mentions == []
