@@ -15,10 +15,9 @@ PRIORITY = ("head_of_state", "governor", "defence_ministry", "general_staff", "p
             "commander", "public")
 _CUE_WINDOW = 60
 ADDRESS_FORM = re.compile(
-    r"(?<!\w)(?:(?:глубоко)?уважаем\w+|дорог\w+|многоуважаем\w+|very\s+dear|dear|(?:very\s+)?respected|"
-    r"très\s+cher|cher|шановн\w+)\s+(?:(?:[A-ZА-ЯЁІЇЄ][\w-]+|верховн\w+|главнокомандующ\w+|"
-    r"commander-in-chief|president|président|господин|пан)\s*,?\s*){1,3}",
-    re.IGNORECASE,
+    r"(?<!\w)(?i:(?:глубоко)?уважаем\w+|дорог\w+|многоуважаем\w+|very\s+dear|dear|(?:very\s+)?respected|"
+    r"très\s+cher|cher|шановн\w+)\s+(?:(?:[A-ZА-ЯЁІЇЄ][\w-]+|(?i:верховн\w+|главнокомандующ\w+|"
+    r"commander-in-chief|president|président|господин|пан))(?:\s*,?\s+|\s*$)){1,3}"
 )
 
 

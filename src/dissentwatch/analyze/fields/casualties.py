@@ -20,6 +20,10 @@ WOUNDED = re.compile(
 )
 _WORD = re.compile(r"[\w'’]+")
 _WINDOW = 4
+_NOT_A_COUNT = re.compile(
+    r"\s*(?:-?й|-?го|th|st|nd|rd|e\s|год|г\.|year|%|процент|бригад|полк|brigade|regiment|"
+    r"дн[яейи]|день|суток|сутки|недел|месяц|час|минут|day|week|month|hour|jour|semaine|mois|heure|tag|woche|"
+    r"dni|tygodni|днів|тижн|місяц)", re.IGNORECASE)
 _ARTICLES = frozenset({"un", "une", "one", "a", "один", "одна", "одном", "одной", "ein", "eine"})
 _CLAUSE_BREAK = re.compile(r"[,.;:!?]|(?<!\w)(?:из|of|sur|и|and|et)(?!\w)", re.IGNORECASE)
 
@@ -50,8 +54,7 @@ def _number_near(text: str, verb: re.Match[str], start: int, end: int) -> Casual
 
 def _is_year_or_unit(text: str, word: re.Match[str]) -> bool:
     following = text[word.end() : word.end() + 12].lower()
-    return bool(re.match(r"\s*(?:-?й|-?го|th|st|nd|rd|e\s|год|г\.|year|%|процент|бригад|полк|brigade|regiment)",
-                         following)) or (len(word.group()) == 4 and word.group().startswith(("19", "20")))
+    return bool(_NOT_A_COUNT.match(following)) or (len(word.group()) == 4 and word.group().startswith(("19", "20")))
 
 
 def _find(pattern: re.Pattern[str], text: str, start: int, end: int) -> CasualtyMatch | None:
