@@ -41,8 +41,10 @@ class PRF:
         return self
 
     def as_dict(self) -> dict[str, Any]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn, "support": self.support}
+        """Scores rounded; None where nothing was there to score (no gold and no prediction)."""
+        empty = not (self.tp + self.fp + self.fn)
+        scores = {k: None if empty else round(getattr(self, k), 4) for k in ("precision", "recall", "f1")}
+        return {**scores, "tp": self.tp, "fp": self.fp, "fn": self.fn, "support": self.support}
 
 
 def prf(tp: int, fp: int, fn: int) -> PRF:

@@ -125,9 +125,10 @@ class Scores:
                 self.aggregates.fn += 1
         self.aggregates.fp += len(found) - len(hit)
 
-    def macro_f1(self) -> float:
+    def macro_f1(self) -> float | None:
+        """Mean F1 over the types present in gold or predictions (None when there are none)."""
         active = [p for p in self.types.values() if p.tp + p.fp + p.fn]
-        return round(sum(p.f1 for p in active) / len(active), 4) if active else 0.0
+        return round(sum(p.f1 for p in active) / len(active), 4) if active else None
 
     def as_dict(self, brief: bool = False) -> dict[str, Any]:
         micro = PRF()
