@@ -286,3 +286,12 @@ def test_api_counts_equal_the_counts_command(app_client: TestClient, seeded_db: 
     api = app_client.get("/api/counts?by=type", headers={"authorization": f"Bearer {token}"}).json()
     assert api["total"]["events"] == 4
     assert api == from_cli
+
+
+def test_api_events_equal_the_export(app_client: TestClient, seeded_db: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DISSENTWATCH_DB", str(seeded_db))
+    with Store(seeded_db) as store:
+        token = auth.new_token(store, "vic")
+    exported = json.loads(cli("export", "events", "--format", "json").stdout)
+    api = app_client.get("/api/events?sort=date&desc=0&limit=500", headers={"authorization": f"Bearer {token}"})
+    assert sorted(api.json()["events"], key=lambda e: e["id"]) == sorted(exported, key=lambda e: e["id"])

@@ -234,7 +234,8 @@ def highlight(text: str, spans: Iterable[tuple[int, int, str]]) -> list[dict[str
 
     Overlapping spans are handled by cutting at every boundary. Templates escape each segment.
     """
-    spans = [(max(0, s), min(len(text), e), f) for s, e, f in spans if 0 <= s < e]
+    clamped = [(max(0, s), min(len(text), e), f) for s, e, f in spans]
+    spans = [(s, e, f) for s, e, f in clamped if s < e]  # spans outside an edited text are dropped
     cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     segments = []
     for a, b in zip(cuts, cuts[1:], strict=False):
