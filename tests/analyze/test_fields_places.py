@@ -90,3 +90,8 @@ def test_from_with_a_preposition_between_is_not_an_origin() -> None:
     assert home_regions(text, 0, len(text), "en") == []
     text = "Men from places as distant as Tver and Omsk recorded it."
     assert [e["iso"] for e, _ in home_regions(text, 0, len(text), "en")] == ["RU-TVE", "RU-OMS"]
+
+
+def test_demonyms_name_where_people_are_from() -> None:
+    text = "Мобилизованные омичи и томичи записали обращение; воронежцев отправили на штурм."
+    assert [e["iso"] for e, _ in home_regions(text, 0, len(text), "ru")] == ["RU-OMS", "RU-TOM", "RU-VOR"]

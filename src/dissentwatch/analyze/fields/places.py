@@ -56,6 +56,8 @@ class PlaceMatch:
     adjective: bool = False
     precision: str = "region"
     """region or city: how exactly the coordinates place it."""
+    demonym: bool = False
+    """Named by its people («белгородцы»): the place is where they are from."""
 
     @property
     def name(self) -> str:
@@ -85,7 +87,8 @@ def gazetteer() -> dict[str, Any]:
 def places() -> tuple[tuple[Place, dict[str, list[str]]], ...]:
     """Every entry with its names per language: regions first, then cities."""
     data = gazetteer()
-    out = [(Place(r["name"], r["iso"], r["kind"], r["lat"], r["lon"]), r["names"]) for r in data["regions"]]
+    out = [(Place(r["name"], r["iso"], r["kind"], r["lat"], r["lon"]),
+            r["names"] | {"demonym_ru": r.get("demonyms", {}).get("ru", [])}) for r in data["regions"]]
     out += [
         (Place(c["name"], c["region"], "city", c["lat"], c["lon"], True, bool(c.get("ambiguous"))), c["names"])
         for c in data["cities"]
@@ -122,22 +125,29 @@ def _ru_variants(name: str) -> list[str]:
     return out
 
 
+_RuEntry = tuple[tuple[str, ...], Place, str]
+
+
 @cache
-def _ru_index() -> dict[str, list[tuple[tuple[str, ...], Place, bool]]]:
-    """First lemma → [(lemma sequence, place, is_adjective_only)], longest sequences first."""
-    index: dict[str, list[tuple[tuple[str, ...], Place, bool]]] = defaultdict(list)
+def _ru_index() -> dict[str, list[_RuEntry]]:
+    """First lemma → [(lemma sequence, place, form)], longest sequences first; form is
+    "name", "adjective" («курские») or "demonym" («куряне»)."""
+    index: dict[str, list[_RuEntry]] = defaultdict(list)
     for place, names in places():
         for name in names.get("ru", []):
             for variant in _ru_variants(name):
                 key = _lemma_key(variant)
                 if key:
-                    index[key[0]].append((key, place, False))
+                    index[key[0]].append((key, place, "name"))
             words = name.split()
             if not place.city and len(words) == 2 and words[1] in {"область", "край"}:
                 adjective = _lemma_key(words[0])
-                index[adjective[0]].append((adjective, place, True))
+                index[adjective[0]].append((adjective, place, "adjective"))
+        for demonym in names.get("demonym_ru", []):
+            key = _lemma_key(demonym)
+            index[key[0]].append((key, place, "demonym"))
     for entries in index.values():
-        entries.sort(key=lambda e: (-len(e[0]), e[2]))
+        entries.sort(key=lambda e: (-len(e[0]), e[2] != "name"))
     return dict(index)
 
 
@@ -155,18 +165,16 @@ def _ru_matches(text: str, toks: list[Token]) -> list[PlaceMatch]:
     return found
 
 
-def _ru_match_at(
-    text: str, toks: list[Token], i: int, index: dict[str, list[tuple[tuple[str, ...], Place, bool]]]
-) -> tuple[PlaceMatch, int] | None:
+def _ru_match_at(text: str, toks: list[Token], i: int, index: dict[str, list[_RuEntry]]) -> tuple[PlaceMatch, int] | None:
     for first in lemma_set(toks[i].text, "ru"):
-        for key, place, adjective in index.get(first, ()):
+        for key, place, form in index.get(first, ()):
             n = len(key)
             if i + n > len(toks) or not all(key[k] in lemma_set(toks[i + k].text, "ru") for k in range(1, n)):
                 continue
-            if not adjective and not _plausible(text, toks, i, place):
+            if form == "name" and not _plausible(text, toks, i, place):
                 continue
             start, end = toks[i].start, toks[i + n - 1].end
-            return _match(place, start, end, text, adjective), n
+            return _match(place, start, end, text, form), n
     return None
 
 
@@ -185,9 +193,9 @@ def _followed_by_name(toks: list[Token], i: int) -> bool:
     return i + 1 < len(toks) and toks[i + 1].text[:1].isupper() and toks[i + 1].start - toks[i].end <= 1
 
 
-def _match(place: Place, start: int, end: int, text: str, adjective: bool = False) -> PlaceMatch:
+def _match(place: Place, start: int, end: int, text: str, form: str = "name") -> PlaceMatch:
     return PlaceMatch(place.iso, place.name, place.kind, place.lat, place.lon, start, end, text[start:end],
-                      adjective, "city" if place.city else "region")
+                      form != "name", "city" if place.city else "region", form == "demonym")
 
 
 # --- other languages: surface forms ---------------------------------------------------------
@@ -286,9 +294,8 @@ def find_places(
     ``adjectives`` also returns bare region adjectives («оренбургские» → Orenburg Oblast).
     """
     end = len(text) if end is None else end
-    found = _surface_matches(text, start, end)
-    if _CYRILLIC.search(text, start, end):
-        found += _ru_matches(text, tokens(text, "ru", start, end))
+    found = _ru_matches(text, tokens(text, "ru", start, end)) if _CYRILLIC.search(text, start, end) else []
+    found += _surface_matches(text, start, end)  # after: on equal spans the lemma reading wins
     if not adjectives:
         found = [m for m in found if not m.adjective]
     return _non_overlapping(found)

@@ -65,6 +65,8 @@ def _near_soldier(text: str, m: PlaceMatch, lang: str | None) -> bool:
 def _is_home(text: str, m: PlaceMatch, lang: str | None) -> bool:
     if m.kind not in {"region", "city"} or m.iso.startswith("UA"):
         return False
+    if m.demonym:
+        return True
     if _has_cue(text, m.start, "home_before") or _person_of(text, m.start):
         return True
     return not _has_cue(text, m.start, "location_before") and _near_soldier(text, m, lang)
