@@ -123,10 +123,10 @@ KEY = 3  # words are looked up by their first three characters (shorter words wh
 
 
 @cache
-def _word_index() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """Key (first letters of a word) → categories with a stem that may start there; and the
-    categories with a stem that cannot be indexed (searched in full instead)."""
-    index: dict[str, set[str]] = {}
+def _word_index() -> tuple[dict[str, tuple[tuple[str, str], ...]], frozenset[str]]:
+    """Key (first letters of a word) → (literal prefix, category) of the stems that may start
+    there; and the categories with a stem that cannot be indexed (searched in full instead)."""
+    index: dict[str, set[tuple[str, str]]] = {}
     unindexed: set[str] = set()
     for category in categories():
         for stems in lexicon_data()[category].values():
@@ -138,8 +138,12 @@ def _word_index() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
                     unindexed.add(category)
                     continue
                 for word in words:
-                    index.setdefault(word[:KEY], set()).add(category)
-    return {k: frozenset(v) for k, v in index.items()}, frozenset(unindexed)
+                    index.setdefault(word[:KEY], set()).add((word, category))
+    return {k: tuple(sorted(v)) for k, v in index.items()}, frozenset(unindexed)
+
+
+def _categories_of(word: str, index: dict[str, tuple[tuple[str, str], ...]]) -> set[str]:
+    return {category for prefix, category in index.get(word[:KEY], ()) if word.startswith(prefix)}
 
 
 class Matcher:
@@ -149,14 +153,20 @@ class Matcher:
         self.view = view
         self.has_cjk = _CJK.search(view) is not None
         index, _ = _word_index()
-        self.positions: dict[str, list[int]] = {}
-        get = index.get
-        for m in _WORD_RE.finditer(view):
-            cats = get(m.group()[:KEY])
-            if cats:
-                start = m.start()
-                for category in cats:
-                    self.positions.setdefault(category, []).append(start)
+        words = {w for w in _WORD_RE.findall(view) if w[:KEY] in index}
+        self.present: frozenset[str] = frozenset().union(*(_categories_of(w, index) for w in words))
+        self._positions: dict[str, list[int]] | None = None
+
+    def positions(self, category: str) -> list[int]:
+        """Starts of the words where a stem of ``category`` may begin (computed once per view)."""
+        if self._positions is None:
+            index, _ = _word_index()
+            self._positions = {}
+            for m in _WORD_RE.finditer(self.view):
+                if m.group()[:KEY] in index:
+                    for found in _categories_of(m.group(), index):
+                        self._positions.setdefault(found, []).append(m.start())
+        return self._positions.get(category, [])
 
     def finditer(self, category: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
         end = len(self.view) if end is None else end
@@ -164,7 +174,9 @@ class Matcher:
         if self.has_cjk or category in _word_index()[1]:
             yield from compiled.finditer(self.view, start, end)
             return
-        positions = self.positions.get(category, [])
+        if category not in self.present:
+            return
+        positions = self.positions(category)
         last = -1
         for pos in positions[bisect_left(positions, start) :]:
             if pos >= end:
