@@ -295,3 +295,14 @@ def test_api_events_equal_the_export(app_client: TestClient, seeded_db: Path, cl
     exported = json.loads(cli("export", "events", "--format", "json").stdout)
     api = app_client.get("/api/events?sort=date&desc=0&limit=500", headers={"authorization": f"Bearer {token}"})
     assert sorted(api.json()["events"], key=lambda e: e["id"]) == sorted(exported, key=lambda e: e["id"])
+
+
+def test_labels_in_russian(app_client: TestClient) -> None:
+    login(app_client, "vic")
+    page = app_client.get("/events?lang=ru")
+    assert "Видеообращение" in page.text and '<html lang="ru">' in page.text
+    assert "Видеообращение" in app_client.get("/events/ev-appeal5").text  # the cookie keeps the choice
+    assert "Video appeal" in app_client.get("/events/ev-appeal5?lang=en").text
+    fresh = TestClient(app_client.app, base_url="http://127.0.0.1")
+    login(fresh, "vic")
+    assert "Видеообращение" in fresh.get("/events", headers={"accept-language": "ru-RU,ru;q=0.9"}).text

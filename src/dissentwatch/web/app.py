@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, PackageLoader, pass_context
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "dw_session"
 LOGIN_CSRF_COOKIE = "dw_login_csrf"
+LANG_COOKIE = "dw_lang"
+LANGUAGES = ("en", "ru")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = [
@@ -192,11 +194,26 @@ def action(role: str = "analyst") -> Callable[[Handler], Handler]:
     return decorate
 
 
+@pass_context
+def _label_filter(context: Any, key: str | None, vocab: str = "type") -> str:
+    """``{{ key | label("grievances") }}``: the label in the page's language."""
+    return label(vocab, key, context.get("lang", "en")) if key else ""
+
+
+def lang_of(request: Request) -> str:
+    """The language of labels: ``?lang=``, then the ``dw_lang`` cookie, then Accept-Language."""
+    for value in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if value in LANGUAGES:
+            return value
+    accepted = request.headers.get("accept-language", "").lower()
+    return "ru" if accepted.startswith(("ru", "uk", "be")) else "en"
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(loader=PackageLoader("dissentwatch.web", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(label=label, EVENT_TYPES=EVENT_TYPES, version=__version__)
-    env.filters["label"] = lambda key, vocab="type": label(vocab, key) if key else ""
+    env.filters["label"] = _label_filter
     env.filters["show"] = show
     env.filters["safe_url"] = safe_url
     return Jinja2Templates(env=env)
@@ -207,12 +224,15 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     settings = settings_of(request)
     user = None if settings.public else current_user(request)
     context = {
-        "request": request, "user": user, "public": settings.public,
+        "request": request, "user": user, "public": settings.public, "lang": lang_of(request),
         "csrf": getattr(request.state, "csrf", None) or "",
         "can_review": bool(user and user.can("analyst")), **context,
     }
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, request.query_params["lang"], samesite="lax", max_age=365 * 86400)
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -27,6 +27,7 @@ from dissentwatch.web.app import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Settings,
+    lang_of,
     page,
     render,
     settings_of,
@@ -155,14 +156,14 @@ async def event_page(request: Request) -> Response:
     shape = event_as_dict(store, row)
     members = event_mention_rows(store, [row["id"]])
     return render(request, "event.html", {
-        "event": shape, "row": row, "fields": _field_views(shape, json.loads(row["locked_fields"] or "[]")),
+        "event": shape, "row": row, "fields": _field_views(shape, json.loads(row["locked_fields"] or "[]"), lang_of(request)),
         "documents": _documents_with_evidence(store, row["id"], members), "members": members,
         "related": _related_views(store, shape["related"]), "history": _history(store, row["id"]),
         "editable": EDITABLE_FIELDS,
     })
 
 
-def _field_views(shape: dict[str, Any], locked: list[str]) -> list[dict[str, Any]]:
+def _field_views(shape: dict[str, Any], locked: list[str], lang: str) -> list[dict[str, Any]]:
     by_field: dict[str, list[dict[str, Any]]] = {}
     for ev in shape["evidence"]:
         quotes = by_field.setdefault(ev["field"], [])
@@ -170,7 +171,7 @@ def _field_views(shape: dict[str, Any], locked: list[str]) -> list[dict[str, Any
             quotes.append(ev)
     keys = [k for k in shape if k not in SHOWN_ELSEWHERE]
     keys += [k for k in by_field if k not in keys]
-    return [{"key": k, "value": show(shape.get(k), k), "raw": json.dumps(shape.get(k), ensure_ascii=False),
+    return [{"key": k, "value": show(shape.get(k), k, lang), "raw": json.dumps(shape.get(k), ensure_ascii=False),
              "evidence": by_field.get(k, []), "locked": k in locked} for k in keys]
 
 

@@ -106,22 +106,22 @@ def safe_url(url: Any) -> str | None:
     return text if text.lower().startswith(("http://", "https://")) else None
 
 
-def show(value: Any, key: str = "") -> str:
-    """A field value as short text for people (vocabulary keys get their labels)."""
+def show(value: Any, key: str = "", lang: str = "en") -> str:
+    """A field value as short text for people (vocabulary keys get their labels in ``lang``)."""
     if value is None or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if key in ("grievances", "demands") and isinstance(value, list):
-        return ", ".join(label(key, str(v)) for v in value)
+        return ", ".join(label(key, str(v), lang) for v in value)
     if key in ("type", "affiliation", "status", "addressee"):
-        return label(key, str(value))
+        return label(key, str(value), lang)
     if key == "unit" and isinstance(value, dict):
         return str(value.get("name") or " ".join(str(value.get(k) or "") for k in ("number", "kind")).strip())
     if isinstance(value, dict):
         return str(value.get("name") or json.dumps(value, ensure_ascii=False))
     if isinstance(value, list):
-        return ", ".join(show(v) for v in value)
+        return ", ".join(show(v, lang=lang) for v in value)
     return str(value)
 
 
