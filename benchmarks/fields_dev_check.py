@@ -105,6 +105,7 @@ def main() -> None:
     acc_known: Counter[str] = Counter()
     known: Counter[str] = Counter()
     sets = {"grievances": Score(), "demands": Score(), "home_regions": Score()}
+    by_lang: dict[str, dict[str, Score]] = {}
     n = 0
     bad_evidence = 0
     started = time.perf_counter()
@@ -147,6 +148,10 @@ def main() -> None:
             sets["home_regions"].add(gold_regions, pred_regions)
             for key in ("grievances", "demands"):
                 sets[key].add(set(event.get(key) or []), set(fields.get(key) or []))
+            lang = doc.get("language") or "?"
+            by_lang.setdefault(lang, {"grievances": Score(), "home_regions": Score()})
+            by_lang[lang]["grievances"].add(set(event.get("grievances") or []), set(fields.get("grievances") or []))
+            by_lang[lang]["home_regions"].add(gold_regions, pred_regions)
             if gold_regions != pred_regions:
                 wrong.append(f"home: gold={sorted(gold_regions)} pred={sorted(pred_regions)}")
             gold_set, pred_set = set(event.get("grievances") or []), set(fields.get("grievances") or [])
@@ -163,6 +168,11 @@ def main() -> None:
     for key, score in sets.items():
         p, r, f = score.f1()
         print(f"{key:16s} set P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    for lang in ("ru", "en", "fr", "uk"):
+        if lang in by_lang:
+            f_g = by_lang[lang]["grievances"].f1()[2]
+            f_h = by_lang[lang]["home_regions"].f1()[2]
+            print(f"language {lang}: grievances F1 {f_g:.3f}   home_regions F1 {f_h:.3f}")
     _throughput(docs)
     print("grievances per key (P/R/F1, tp fp fn):")
     score = sets["grievances"]
