@@ -103,3 +103,17 @@ def test_cli_reports_a_corrupt_file_and_goes_on(cli, clips, tmp_path: Path, db_p
     assert "1 added" in result.output
     with Store(db_path) as store:
         assert "brigade" in store.scalar("SELECT text FROM documents WHERE source_kind = 'media'").lower()
+
+
+def test_transcript_of_an_attachment_links_to_its_post(store: Store, transcriber, clips) -> None:  # type: ignore[no-untyped-def]
+    from dissentwatch.collect.media import MediaOptions, store_media_file
+    from dissentwatch.models import Document
+    from dissentwatch.store.documents import IngestStats, ingest
+
+    ingest(store, [Document("telegram", "some_channel/5", "Video appeal attached", outlet="some_channel")])
+    doc = store_media_file(store, clips["en"], transcriber, MediaOptions(language="en", vision=False), None,
+                           IngestStats(), parent_external_id="some_channel/5", outlet="some_channel")
+    row = store.query("SELECT * FROM documents WHERE id = ?", (doc.id,))[0]
+    parent = store.scalar("SELECT id FROM documents WHERE external_id = 'some_channel/5'")
+    assert row["external_id"] == "some_channel/5#media" and row["parent_id"] == parent
+    assert row["source_kind"] == "media" and row["outlet"] == "some_channel"

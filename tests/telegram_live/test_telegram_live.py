@@ -180,3 +180,34 @@ def test_credentials_from_env_or_file_never_shown(tmp_path: Path, monkeypatch: p
     assert "abcdef" not in repr(creds) and "12345" not in repr(creds)
     monkeypatch.setenv("DISSENTWATCH_TG_API_ID", "777")
     assert load_credentials(config).api_id == 777
+
+
+class DownloadingClient(FakeClient):
+    def __init__(self, messages: list[Message], payload: bytes) -> None:
+        super().__init__(messages)
+        self.payload = payload
+        self.downloads: list[int] = []
+
+    async def download_media(self, message: Message, file: str) -> str:
+        self.downloads.append(message.id)
+        path = Path(file + ".mp4")
+        path.write_bytes(self.payload)
+        return str(path)
+
+
+def test_media_downloaded_within_the_size_limit_then_handed_on(store: Store, tmp_path: Path) -> None:
+    from dissentwatch.collect.telegram_live import downloader
+
+    messages = [post(1, "small clip", media=video(1000)), post(2, "huge clip", media=video(5_000_000_000)),
+                post(3, "text only")]
+    client = DownloadingClient(messages, b"fake video bytes")
+    handed: list[tuple[str, str]] = []
+
+    async def after(path: Path, doc: Any) -> None:
+        handed.append((path.name, doc.external_id))
+
+    run = ChannelRun("@some_channel")
+    asyncio.run(collect_channel(client, store, run, downloader(client, tmp_path / "media", 10_000, after)))
+    assert client.downloads == [1]
+    assert handed == [("some_channel_1.mp4", "some_channel/1")]
+    assert (tmp_path / "media" / "some_channel_1.mp4").read_bytes() == b"fake video bytes"

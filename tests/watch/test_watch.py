@@ -149,3 +149,21 @@ def test_watch_command_stops_on_sigterm(tmp_path: Path, db_path: Path, site: tup
     assert "watch stopped" in err and "feed http://127.0.0.1" in err
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT status FROM runs WHERE stage = 'watch'").fetchone()[0] == "ok"
+
+
+def test_new_documents_go_through_analyze_and_resolve(tmp_path: Path, store: Store,
+                                                      site: tuple[Site, Server]) -> None:
+    from dissentwatch.watch import default_stages
+
+    content, server = site
+    content.items.append(("Обращение", "Бойцы 255-го мотострелкового полка записали видеообращение к президенту: "
+                                       "их отправляют в штурмы без техники."))
+    config = load_config(write_config(tmp_path, server))
+    config.analyze = config.resolve = True
+    stages = default_stages(config)
+    assert [name for name, _ in stages] == ["analyze", "resolve"]
+    with Fetcher(timeout=2, retries=0, min_interval=0) as fetcher:
+        Watcher(store, config, default_collectors(config, fetcher), stages).run(max_cycles=1)
+    assert store.scalar("SELECT COUNT(*) FROM mentions") >= 1
+    assert store.scalar("SELECT type FROM events LIMIT 1") == "video_appeal"
+    assert {r["stage"] for r in store.query("SELECT stage FROM runs")} >= {"analyze", "resolve"}
