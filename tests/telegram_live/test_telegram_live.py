@@ -211,3 +211,11 @@ def test_media_downloaded_within_the_size_limit_then_handed_on(store: Store, tmp
     assert client.downloads == [1]
     assert handed == [("some_channel_1.mp4", "some_channel/1")]
     assert (tmp_path / "media" / "some_channel_1.mp4").read_bytes() == b"fake video bytes"
+
+
+def test_cli_without_credentials_says_what_to_set(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    for name in ("DISSENTWATCH_TG_API_ID", "DISSENTWATCH_TG_API_HASH", "DISSENTWATCH_TG_SESSION"):
+        monkeypatch.delenv(name, raising=False)
+    result = cli("collect", "telegram", "@some_channel", "--config", str(tmp_path / "absent.toml"))
+    assert result.exit_code == 1
+    assert "DISSENTWATCH_TG_API_ID" in result.output and "[telegram]" in result.output

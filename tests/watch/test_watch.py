@@ -167,3 +167,11 @@ def test_new_documents_go_through_analyze_and_resolve(tmp_path: Path, store: Sto
     assert store.scalar("SELECT COUNT(*) FROM mentions") >= 1
     assert store.scalar("SELECT type FROM events LIMIT 1") == "video_appeal"
     assert {r["stage"] for r in store.query("SELECT stage FROM runs")} >= {"analyze", "resolve"}
+
+
+def test_watch_command_rejects_a_bad_config(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "watch.toml"
+    config.write_text('[[pages]]\nurl = "http://127.0.0.1:9/x"\ninterval = "often"\n', "utf-8")
+    result = cli("watch", str(config))
+    assert result.exit_code == 1
+    assert "[[pages]] #1: interval 'often' is not a duration" in result.output
