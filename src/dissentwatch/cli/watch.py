@@ -23,6 +23,9 @@ Example CONFIG (TOML):
     url = "https://example.org/statement"
     [[channels]]
     name = "@somechannel"           # needs Telegram credentials, see collect telegram
+    [telegram]
+    since = "2023-02-01"            # first back-fill of new channels starts here
+    config = "telegram.toml"        # credentials file (else env / user config dir)
     [pipeline]
     analyze = true                  # run analyze, then resolve, after new documents
     resolve = true
