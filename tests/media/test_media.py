@@ -117,3 +117,16 @@ def test_transcript_of_an_attachment_links_to_its_post(store: Store, transcriber
     parent = store.scalar("SELECT id FROM documents WHERE external_id = 'some_channel/5'")
     assert row["external_id"] == "some_channel/5#media" and row["parent_id"] == parent
     assert row["source_kind"] == "media" and row["outlet"] == "some_channel"
+
+
+def test_long_audio_is_processed_in_chunks_with_progress(clips) -> None:  # type: ignore[no-untyped-def]
+    from dissentwatch.media.transcribe import Transcriber
+
+    chunked = Transcriber(chunk_seconds=3.0)
+    seen: list[tuple[float, float]] = []
+    transcript = chunked.transcribe(clips["en"], "en", progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) >= 2 and seen[-1][0] == seen[-1][1] == transcript.duration
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts) and transcript.segments[-1].end > 3.0  # times are file times
+    assert heard(transcript.text, "president", 0.85)
