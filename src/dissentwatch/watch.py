@@ -239,7 +239,8 @@ class TelegramPoller:
             self.loop = asyncio.new_event_loop()
         client = self._client()
         since = self.settings.get("since")
-        run = ChannelRun(source.target, datetime.fromisoformat(str(since)).replace(tzinfo=UTC) if since else None)
+        run = ChannelRun(source.target, datetime.fromisoformat(str(since)).replace(tzinfo=UTC) if since else None,
+                         recheck=int(self.settings.get("recheck", 20)))
         self.loop.run_until_complete(collect_channel(client, store, run))
         return run.stats
 

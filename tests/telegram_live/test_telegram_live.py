@@ -106,9 +106,14 @@ class FakeClient:
         self.calls: list[dict[str, Any]] = []
 
     async def iter_messages(self, entity: str, reverse: bool = False, min_id: int = 0,
-                            offset_date: datetime | None = None) -> AsyncIterator[Message]:
-        self.calls.append({"entity": entity, "min_id": min_id, "offset_date": offset_date})
-        assert reverse
+                            offset_date: datetime | None = None, limit: int | None = None,
+                            max_id: int = 0) -> AsyncIterator[Message]:
+        self.calls.append({"entity": entity, "min_id": min_id, "offset_date": offset_date, "limit": limit})
+        if not reverse:  # newest first, below max_id, at most limit
+            newest = [m for m in sorted(self.messages, key=lambda m: -m.id) if not max_id or m.id < max_id]
+            for message in newest[:limit]:
+                yield message
+            return
         served = 0
         for message in sorted(self.messages, key=lambda m: m.id):
             if message.id <= min_id or (offset_date and message.date < offset_date):
@@ -219,3 +224,16 @@ def test_cli_without_credentials_says_what_to_set(cli, tmp_path: Path, monkeypat
     result = cli("collect", "telegram", "@some_channel", "--config", str(tmp_path / "absent.toml"))
     assert result.exit_code == 1
     assert "DISSENTWATCH_TG_API_ID" in result.output and "[telegram]" in result.output
+
+
+def test_recheck_picks_up_edits_of_recent_posts(store: Store) -> None:
+    messages = history(6)
+    client = FakeClient(messages)
+    asyncio.run(collect_channel(client, store, ChannelRun("@some_channel")))
+    messages[5] = post(6, "Post number 6, edited: the unit was sent back to the front",
+                       edit_date=datetime(2023, 3, 7, tzinfo=UTC))
+    run = ChannelRun("@some_channel", recheck=3)
+    asyncio.run(collect_channel(client, store, run))
+    assert run.stats.updated == 1 and run.stats.unchanged == 2
+    assert "edited" in store.scalar("SELECT text FROM documents WHERE external_id = 'some_channel/6'")
+    assert store.scalar("SELECT COUNT(*) FROM document_history") == 1

@@ -110,6 +110,8 @@ def _parse_since(value: str | None) -> datetime | None:
 @click.option("--since", metavar="DATE", help="Back-fill from this date (ISO, e.g. 2023-02-01) on the first run.")
 @click.option("--follow", is_flag=True, help="After back-filling, keep polling for new posts (Ctrl-C stops).")
 @click.option("--interval", type=float, default=60.0, show_default=True, help="Seconds between polls with --follow.")
+@click.option("--recheck", type=int, default=20, show_default=True,
+              help="Also re-read this many latest stored posts per poll, to catch edits.")
 @click.option("--media", "with_media", is_flag=True, help="Download attached media and transcribe audio/video.")
 @click.option("--max-media-bytes", type=int, default=200_000_000, show_default=True,
               help="Skip attachments larger than this.")
@@ -121,7 +123,7 @@ def _parse_since(value: str | None) -> datetime | None:
               help="TOML file with [telegram] api_id, api_hash, session (default: telegram.toml in the user config dir).")
 @pass_context
 def collect_telegram_command(ctx: Context, channels: tuple[str, ...], since: str | None, follow: bool,
-                             interval: float, with_media: bool, max_media_bytes: int, media_dir: Path | None,
+                             interval: float, recheck: int, with_media: bool, max_media_bytes: int, media_dir: Path | None,
                              language: str, model: Path | None, config_file: Path | None) -> None:
     """Collect posts of public Telegram channels live (your own API id/hash and session).
 
@@ -135,7 +137,7 @@ def collect_telegram_command(ctx: Context, channels: tuple[str, ...], since: str
         client = make_client(load_credentials(config_file))
     except CollectError as exc:
         raise click.ClickException(str(exc)) from exc
-    runs = [ChannelRun(c, _parse_since(since)) for c in channels]
+    runs = [ChannelRun(c, _parse_since(since), recheck=recheck) for c in channels]
     handler = _media_handler(ctx, client, media_dir, max_media_bytes, language, model) if with_media else None
     store = ctx.store
     run_id = store.start_run("collect", "collect telegram " + " ".join(channels))

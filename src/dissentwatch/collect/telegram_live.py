@@ -95,6 +95,7 @@ class ChannelRun:
     channel: str
     since: datetime | None = None
     batch_size: int = 100
+    recheck: int = 0  # also re-read this many latest posts to catch edits
     stats: IngestStats = field(default_factory=IngestStats)
     flood_waits: int = 0
 
@@ -132,6 +133,7 @@ async def _fetch_new(client: Any, store: Store, run: ChannelRun, on_media: Media
     if not last_id and run.since:
         kwargs["offset_date"] = run.since
     batch: list[tuple[Any, Document]] = []
+    recheck_below = last_id
     async for message in client.iter_messages(run.channel, **kwargs):
         doc = message_to_document(message, run.channel)
         if doc is not None:
@@ -141,6 +143,18 @@ async def _fetch_new(client: Any, store: Store, run: ChannelRun, on_media: Media
             await _commit(store, run, batch, last_id, on_media, run_id)
             batch = []
     await _commit(store, run, batch, last_id, on_media, run_id)
+    if run.recheck and recheck_below:
+        await _recheck_edits(client, store, run, recheck_below, run_id)
+
+
+async def _recheck_edits(client: Any, store: Store, run: ChannelRun, below: int, run_id: int | None) -> None:
+    """Re-read the latest posts already stored: an edited text is updated, its old text kept."""
+    docs = []
+    async for message in client.iter_messages(run.channel, limit=run.recheck, max_id=below + 1):
+        doc = message_to_document(message, run.channel)
+        if doc is not None:
+            docs.append(doc)
+    ingest(store, docs, run_id=run_id, stats=run.stats)
 
 
 async def _commit(store: Store, run: ChannelRun, batch: list[tuple[Any, Document]], last_id: int,
