@@ -77,8 +77,8 @@ def test_login_filter_open_confirm_merge_audit(page: Any, live_server: str) -> N
     page.click('a[href="/events/ev-refusal"]')
     page.wait_for_url("**/events/ev-refusal")
     assert page.locator("mark.ev").count() >= 3  # evidence highlighted inside the source text
-    page.click('.controls button[data-action="confirm"]')
-    page.wait_for_url("**/events/ev-refusal")
+    with page.expect_navigation():
+        page.click('.controls button[data-action="confirm"]')
     assert page.text_content("#review-status") == "confirmed"
     history = page.text_content("#history") or ""
     assert "ana" in history and "confirm" in history
@@ -120,14 +120,13 @@ def test_keyboard_confirm_and_live_updates(page: Any, live_server: str, seeded_d
     page.goto(f"{live_server}/review")
     first = page.locator("table.events tbody tr[data-event]").first.get_attribute("data-event")
     page.keyboard.press("j")
-    page.keyboard.press("c")
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(300)
+    with page.expect_navigation():
+        page.keyboard.press("c")
     with Store(seeded_db) as store:
         assert store.scalar("SELECT review_status FROM events WHERE id = ?", (first,)) == "confirmed"
 
     page.goto(f"{live_server}/")
-    page.wait_for_timeout(1000)  # the first poll sets the clock
+    page.wait_for_selector("body[data-polled]", timeout=15000)  # the first poll has set the clock
     _, _, type_, fields, _, _ = MENTIONS[3]
     with Store(seeded_db) as store, store.transaction() as conn:
         upsert_event(conn, "ev-live-new", {**fields, "type": "mutiny", "sort_date": "2023-06-01",

@@ -19,6 +19,7 @@
           if (data.events.length && status) status.textContent = data.events.length + " new";
         }
         after = data.now || after || "";
+        body.dataset.polled = "1";  // the clock is set: later events will show up
       } catch (err) { /* the server may be restarting: try again later */ }
     }
     tick();
