@@ -207,3 +207,32 @@ def test_a_bridge_never_folds_contradicting_or_reviewed_events(store: Store) -> 
     save(store, c, mention(store, c, "video_appeal", "снова записали видео", fields={"unit": UNIT_255}))
     resolve_mentions(store)
     assert events_of(store, "c1") == {ea} and events_of(store, "c2") == {eb}
+
+
+def test_retellings_in_two_languages_join_on_head_count_dead_and_complaints(store: Store) -> None:
+    """No unit, date or region: the same stated details (twenty men, six dead, four complaints)
+    tie a French retelling to the English one; a third report with other numbers stays apart."""
+    grievances = ["frontal_assaults", "obsolete_weapons", "lack_of_heavy_weapons", "misassignment"]
+    details = {"participants": 20, "killed_claimed": 6, "grievances": grievances, "addressee": "head_of_state"}
+    en = add_document(store, "en/9", "Twenty masked soldiers say six of them died in the first assault.", language="en")
+    fr = add_document(store, "fr/9", "Vingt soldats cagoulés disent que six d'entre eux sont morts.", language="fr")
+    other = add_document(store, "en/10", "Forty soldiers say twelve died; they lack armour and old rifles.",
+                         language="en")
+    save(store, en, mention(store, en, "video_appeal", "Twenty masked soldiers", fields=details))
+    save(store, fr, mention(store, fr, "video_appeal", "Vingt soldats cagoulés", fields=details))
+    save(store, other, mention(store, other, "video_appeal", "Forty soldiers",
+                               fields=dict(details, participants=40, killed_claimed=12)))
+    resolve_mentions(store)
+    assert events_of(store, "en/9") == events_of(store, "fr/9") != events_of(store, "en/10")
+    signals = [json.loads(r[0]).get("signals", {}) for r in store.query("SELECT reason FROM event_mentions")]
+    assert any(s.get("participants", 0) > 0 and s.get("killed", 0) > 0 and s.get("grievances", 0) > 0 for s in signals)
+
+
+def test_one_document_repeating_its_details_does_not_merge_its_own_events(store: Store) -> None:
+    text = "Twenty soldiers from one unit and twenty from another each filmed a plea about assaults."
+    doc = add_document(store, "en/11", text, language="en")
+    details = {"participants": 20, "grievances": ["frontal_assaults", "heavy_casualties", "poor_command"]}
+    save(store, doc, mention(store, doc, "video_appeal", "Twenty soldiers from one unit", fields=details),
+         mention(store, doc, "video_appeal", "twenty from another", fields=details))
+    resolve_mentions(store)
+    assert len(events_of(store, "en/11")) == 2

@@ -12,8 +12,10 @@ tag names an occurrence without ambiguity.
 - pairwise precision / recall / F1 over document pairs;
 - B-cubed precision / recall / F1 (per document, averaged);
 - home-region geocoding: of the gold home regions of each document, the share found, with the
-  right ISO 3166-2 code, among the regions of that document's events (``accuracy``); and of
-  the regions we output for those documents, the share that are gold (``precision``).
+  right ISO 3166-2 code, among the regions of that document's events (``accuracy``, end to end:
+  a document analyze missed loses all its regions); the same over the documents analyze found
+  relevant (``accuracy_detected``, the geocoding itself); and of the regions we output for those
+  documents, the share that are gold (``precision``).
 """
 
 from __future__ import annotations
@@ -98,17 +100,28 @@ def geocoding(store: Store, gold_rows: list[dict[str, Any]]) -> dict[str, Any]:
         "WHERE r.role = 'home'"
     ):
         predicted.setdefault(row["external_id"], set()).add(row["iso"] or _region_key(row["name"]))
-    found = total = output = correct_output = 0
+    detected = {r[0] for r in store.query(
+        "SELECT DISTINCT d.external_id FROM documents d JOIN mentions m ON m.document_id = d.id "
+        "JOIN event_mentions em ON em.mention_id = m.id")}
+    found = total = output = correct_output = found_detected = total_detected = 0
     for doc in gold_rows:
         wanted = {_region_key(n) for e in doc.get("events", []) for n in e.get("home_regions") or []}
         got = predicted.get(doc["id"], set())
         total += len(wanted)
         found += len(wanted & got)
+        if doc["id"] in detected:
+            total_detected += len(wanted)
+            found_detected += len(wanted & got)
         if wanted:
             output += len(got)
             correct_output += len(got & wanted)
-    return {"accuracy": round(found / total, 4) if total else None, "gold_regions": total, "found": found,
-            "precision": round(correct_output / output, 4) if output else None, "output_regions": output}
+    return {"accuracy": _ratio(found, total), "gold_regions": total, "found": found,
+            "accuracy_detected": _ratio(found_detected, total_detected), "gold_regions_detected": total_detected,
+            "precision": _ratio(correct_output, output), "output_regions": output}
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def cluster_scores(store: Store, docs_jsonl_path: str | Path, gold_jsonl_path: str | Path | None = None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def format_report(report: dict[str, Any], show_errors: bool = False) -> str:
              for lang, s in report["by_language"].items()]
     parts.append(format_table(langs, ("language", "documents", "relevance_f1", "type_macro_f1", "type_micro_f1"), {}))
     for name, extra in report.get("extra", {}).items():
-        parts.append(f"{name}: {extra}")
+        parts.append(format_clusters(extra) if name == "clusters" else f"{name}: {extra}")
     if show_errors:
         parts.append(format_table(report["errors"], ("document", "error", "type"), {"document": 40}))
     return "\n\n".join(parts)
@@ -38,3 +38,20 @@ def format_report(report: dict[str, Any], show_errors: bool = False) -> str:
 def _prf(p: dict[str, Any]) -> dict[str, Any]:
     return {"precision": _f(p["precision"]), "recall": _f(p["recall"]), "f1": _f(p["f1"]),
             "tp": p["tp"], "fp": p["fp"], "fn": p["fn"]}
+
+
+def format_clusters(c: dict[str, Any]) -> str:
+    """Clustering (pairwise, B-cubed; all documents and single-event ones) and geocoding."""
+    rows = []
+    for label, part in (("all documents", c), ("single-event documents", c["single_event_documents"])):
+        pw, b3 = part["pairwise"], part["bcubed"]
+        rows.append({"clusters": label, "documents": part["documents"], "pairwise_p": _f(pw["precision"]),
+                     "pairwise_r": _f(pw["recall"]), "pairwise_f1": _f(pw["f1"]), "bcubed_f1": _f(b3["f1"]),
+                     "tp": pw["tp"], "fp": pw["fp"], "fn": pw["fn"]})
+    table = format_table(rows, ("clusters", "documents", "pairwise_p", "pairwise_r", "pairwise_f1", "bcubed_f1",
+                                "tp", "fp", "fn"), {"clusters": 24})
+    g = c["geocoding"]
+    geo = (f"home-region geocoding: accuracy {_f(g['accuracy'])} ({g['found']}/{g['gold_regions']} gold regions), "
+           f"{_f(g.get('accuracy_detected'))} over documents found relevant ({g.get('gold_regions_detected')}), "
+           f"precision {_f(g['precision'])} ({g['output_regions']} output)")
+    return (f"{table}\n{c['gold_clusters']} gold clusters, {c['predicted_events']} predicted events\n{geo}")

@@ -1,9 +1,11 @@
 """Clustering mentions into events: blocking, then scoring a mention against candidate events.
 
 Mentions arrive oldest first. Each one is compared only with the events that share a block
-(type family + unit number, region, location, copied/forwarded root, quoted speech, near-
-identical text) and joins the best one scoring at least the threshold; otherwise it founds a
-new event whose id derives from its stable key. Every join records the signals that made it.
+(type family + unit number, region, location, head count, dead, copied/forwarded root, quoted
+speech, near-identical text) and joins the best one scoring at least the threshold; otherwise it
+founds a new event whose id derives from its stable key. Every join records the signals that
+made it: unit, dates, places, copies and quotes, and the details re-tellings repeat (head count,
+dead, grievances).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class EventProfile:
     quotes: set[int] = field(default_factory=set)
     denial: bool = False
     verdict: bool = False
+    participants: set[tuple[int, int]] = field(default_factory=set)
+    killed: set[int] = field(default_factory=set)
+    grievances: Counter[str] = field(default_factory=Counter)
     text: str = ""
     vector: Any = None
 
@@ -85,6 +90,9 @@ class EventProfile:
         self.locations.update(loc for loc in (m.location,) if loc)
         self.roots.add(m.root)
         self.documents.add(m.document_id)
+        self.participants.update(p for p in (m.participants,) if p)
+        self.killed.update(k for k in (m.killed,) if k)
+        self.grievances.update(m.grievances)
         if len(self.sketch) < 256:
             self.sketch |= m.sketch
         if len(self.quotes) < 256:
@@ -113,6 +121,9 @@ def absorb(target: EventProfile, other: EventProfile) -> None:
     target.locations |= other.locations
     target.roots |= other.roots
     target.documents |= other.documents
+    target.participants |= other.participants
+    target.killed |= other.killed
+    target.grievances.update(other.grievances)
     target.sketch |= other.sketch
     target.quotes |= other.quotes
     target.verdict = target.verdict or other.verdict
@@ -140,6 +151,10 @@ def block_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     keys += [("region", m.family, r) for r in sorted(m.regions)]
     if m.location:
         keys.append(("location", m.family, m.location))
+    if m.participants:
+        keys.append(("participants", m.family, *m.participants))
+    if m.killed:
+        keys.append(("killed", m.family, m.killed))
     keys += [("quote", q) for q in sorted(m.quotes)[:6]]
     keys += [("sketch", s) for s in sorted(m.sketch)[:4]]
     return keys
@@ -161,6 +176,7 @@ def score(m: MentionFeatures, e: EventProfile) -> tuple[float, dict[str, float]]
     _score_dates(m, e, add)
     _score_places(m, e, add)
     _score_text(m, e, add)
+    _score_details(m, e, add)
     if unit_equal and ("denial" in m.cues) != e.denial:
         add("denial", "cue_conflict")
     return round(sum(signals.values()), 3), signals
@@ -242,6 +258,28 @@ def _score_text(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
         add("quotes", "shared_quote_strong")
     elif shared_quotes:
         add("quotes", "shared_quote")
+
+
+def _score_details(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
+    """What the reports say of the occurrence itself: the head count, the dead, the complaints.
+    Re-tellings of one video repeat "about twenty men", "six died", the same list of grievances."""
+    if m.document_id in e.documents:
+        return  # one text repeats its own details for every event it reports
+    if m.participants and e.participants:
+        low, high = m.participants
+        if any(low == a and high == b for a, b in e.participants):
+            add("participants", "participants_equal")
+        elif any(low <= b * 1.25 and a <= high * 1.25 for a, b in e.participants):
+            add("participants", "participants_close")
+        else:
+            add("participants", "participants_conflict")
+    if m.killed and e.killed:
+        add("killed", "killed_equal" if m.killed in e.killed else "killed_conflict")
+    shared = m.grievances & e.grievances.keys()
+    if len(shared) >= 3:  # two complaints (assaults, losses) are shared by most appeals
+        jaccard = len(shared) / len(m.grievances | e.grievances.keys())
+        if jaccard >= 0.5:
+            add("grievances", "grievances_jaccard", jaccard)
 
 
 @dataclass

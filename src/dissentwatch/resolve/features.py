@@ -62,6 +62,9 @@ class MentionFeatures:
     sketch: frozenset[int] = frozenset()  # bottom-k hashes of the text's word 5-grams
     quotes: frozenset[int] = frozenset()  # hashes of word 5-grams inside quoted speech
     cues: frozenset[str] = frozenset()    # denial / verdict / case
+    participants: tuple[int, int] | None = None  # (low, high) of the stated head count
+    killed: int | None = None             # killed_claimed as stated
+    grievances: frozenset[str] = frozenset()
     text: str = field(default="", repr=False)
 
     @property
@@ -174,6 +177,18 @@ def unit_in_text(text: str) -> dict[str, str] | None:
     return {"number": match.group(1).lstrip("0") or "0", "kind": kind}
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def participant_range(value: Any) -> tuple[int, int] | None:
+    """``(low, high)`` of a participants field (a count or a ``[low, high]`` range)."""
+    if isinstance(value, list) and len(value) == 2 and all(_count(v) for v in value):
+        return (min(value), max(value))
+    count = _count(value)
+    return (count, count) if count else None
+
+
 def location_key(location: Any) -> str | None:
     if not location:
         return None
@@ -230,7 +245,10 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
         regions=regions, location=location_key(fields.get("location")),
         location_precision=(fields.get("location") or {}).get("precision") if isinstance(fields.get("location"), dict) else None,
         root=f"{root if root is not None else row['document_id']}:{row['type']}:{row['rank']}", sketch=sketch, quotes=quotes,
-        cues=cues_in(text), text=text[:600] if keep_text else "",
+        cues=cues_in(text), participants=participant_range(fields.get("participants")),
+        killed=_count(fields.get("killed_claimed")), grievances=frozenset(
+            g for g in fields.get("grievances") or [] if isinstance(g, str) and g != "other"),
+        text=text[:600] if keep_text else "",
     )
     for key, value in parse_event_date(fields.get("date"), published).items():
         setattr(feats, key, value)
