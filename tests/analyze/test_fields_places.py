@@ -95,3 +95,38 @@ def test_from_with_a_preposition_between_is_not_an_origin() -> None:
 def test_demonyms_name_where_people_are_from() -> None:
     text = "Мобилизованные омичи и томичи записали обращение; воронежцев отправили на штурм."
     assert [e["iso"] for e, _ in home_regions(text, 0, len(text), "ru")] == ["RU-OMS", "RU-TOM", "RU-VOR"]
+
+
+@pytest.mark.parametrize(
+    ("text", "iso", "quote"),
+    [
+        ("Reservists from Kalinnigrad posted a video.", "RU-KGD", "Kalinnigrad"),
+        ("Des soldats de Novossibirks ont parlé.", "RU-NVS", "Novossibirks"),
+        ("Men from Krasnoyrask complained.", "RU-KYA", "Krasnoyrask"),
+    ],
+)
+def test_a_long_name_one_letter_off_is_still_found(text: str, iso: str, quote: str) -> None:
+    (match,) = find_places(text, "en")
+    assert (match.iso, match.quote) == (iso, quote)
+
+
+def test_misspelling_tolerance_never_reaches_short_or_unknown_words() -> None:
+    assert find_places("Presidents and Ukrainians met the Commanders.", "en") == []
+    assert find_places("Men from Irkutks said so.", "en") == []  # short names must be exact
+
+
+def test_places_listed_after_from_the_cities_of_are_home_regions() -> None:
+    text = "About thirty soldiers from the north, from the cities of Kalinnigrad and Murmansk, spoke."
+    assert [e["iso"] for e, _ in home_regions(text, 0, len(text), "en")] == ["RU-KGD", "RU-MUR"]
+    fr = "Une vingtaine de soldats originaires du Nord de la Russie, des villes Kalinnigrad et Mourmansk, parlent."
+    assert [e["iso"] for e, _ in home_regions(fr, 0, len(fr), "fr")] == ["RU-KGD", "RU-MUR"]
+
+
+def test_a_republic_named_as_the_formation_is_not_the_location() -> None:
+    fr = "Ils ont été versés dans les rangs des forces séparatistes des Républiques de Lougansk et de Donetsk."
+    assert location(fr, 0, len(fr), "fr", []) is None
+    ru = "Их передали в подразделения ЛНР без подготовки."
+    assert location(ru, 0, len(ru), "ru", []) is None
+    en = "They serve in the army of the DNR, near Avdiivka, and filmed the plea there."
+    found = location(en, 0, len(en), "en", [])
+    assert found is not None and found[0]["name"] == "Avdiivka"

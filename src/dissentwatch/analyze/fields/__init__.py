@@ -18,7 +18,7 @@ from dissentwatch.analyze.fields.status import status as _status
 from dissentwatch.analyze.text import trim_span
 from dissentwatch.models import Evidence
 
-EXTRACTOR = "fields.v1"
+EXTRACTOR = "fields.v2"
 _CONTEXT = 300
 _LOOKBACK = 1500
 """How far before a segment the group may have been introduced (unit, origin, faces)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from dissentwatch.analyze.text import Token, lemma, lemma_set, tokens
 
-GAZETTEER_VERSION = "places.v1"
+GAZETTEER_VERSION = "places.v2"
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _CYRILLIC = re.compile("[а-яёіїєґ]", re.IGNORECASE)
 _UK_ENDING = re.compile("[аяоеєіїиуюьйы]{1,2}$")
@@ -270,7 +270,66 @@ def _surface_matches(text: str, start: int, end: int) -> list[PlaceMatch]:
             if m and any(ch.isupper() for ch in m.group()) and _latin_plausible(text, m, place):
                 found.append(_match(place, m.start(), m.end(), text))
                 break
+        else:
+            misspelt = _misspelt_match(text, position, end)
+            if misspelt is not None:
+                found.append(misspelt)
     return found
+
+
+# --- misspellings: one letter off a long Latin-script name («Kiliningrad», "Murmnask") ---------
+
+_FUZZY_MIN = 9
+_LATIN_WORD = re.compile(r"[A-Z][a-zà-ÿ]+(?![\w'’-])")
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@cache
+def _fuzzy_index() -> dict[str, list[tuple[str, Place]]]:
+    """Single-word English and French names of at least ``_FUZZY_MIN`` letters, keyed by the
+    name and by each of its one-letter deletions (symmetric-delete lookup)."""
+    index: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+    for place, names in places():
+        if place.ambiguous:
+            continue
+        for name in {n for lang in ("en", "fr") for n in names.get(lang, [])}:
+            if " " in name or len(name) < _FUZZY_MIN or not name.isalpha():
+                continue
+            lowered = name.lower()
+            for key in {lowered} | _deletions(lowered):
+                index[key].append((lowered, place))
+    return dict(index)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one substitution, insertion, deletion or swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _misspelt_match(text: str, position: int, end: int) -> PlaceMatch | None:
+    """A capitalised word one letter off exactly one gazetteer name (first letter kept)."""
+    m = _LATIN_WORD.match(text, position, end)
+    if m is None or len(m.group()) < _FUZZY_MIN:
+        return None
+    word = m.group().lower()
+    index = _fuzzy_index()
+    candidates = {(name, place) for key in {word} | _deletions(word) for name, place in index.get(key, ())
+                  if name[0] == word[0] and _one_edit(name, word)}
+    places_found = {place.iso for _, place in candidates}
+    if len(places_found) != 1:
+        return None
+    place = min(candidates, key=lambda c: (not c[1].city, c[0]))[1]
+    return _match(place, m.start(), m.end(), text)
 
 
 def _latin_plausible(text: str, m: re.Match[str], place: Place) -> bool:

@@ -16,13 +16,16 @@ from dissentwatch.analyze.fields.places import PlaceMatch, find_places, region_e
 
 _WORDS = re.compile(r"\w+")
 _PARENTHESIS = re.compile(r"\([^()]{0,60}\)")
-_FROM_AFAR = re.compile(r"(?<!\w)(?:from|из|originaires\s+de|originaires\s+d)\s+"
-                        r"(?:(?!(?:in|at|on|to|near|by|with|for|в|во|на|к|у|под|для|à|dans|en|pour)\s)[a-zа-яё]+\s+){1,4}$")
+_FROM_AFAR = re.compile(r"(?<!\w)(?:from|из|originaires?\s+d(?:e|u|es|['’]))\s*"
+                        r"(?:(?!(?:in|at|on|to|near|by|with|for|в|во|на|к|у|под|для|à|dans|en|pour)\s)"
+                        r"[\w'’-]+,?\s+){1,6}$", re.IGNORECASE)
 _NAME_OF = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+\s+of\s+(?:the\s+)?$")
 _SKIPPED = frozenset({
     "the", "russia", "s", "russian", "siberian", "republic", "of", "town", "city", "village", "region", "so",
     "called", "la", "le", "l", "les", "ville", "république", "города", "город", "г", "поселка", "села",
     "деревни", "пгт", "республики", "області", "міста", "area", "province", "oblast", "local",
+    "cities", "towns", "villes", "villages", "regions", "régions", "городов", "des", "du", "di", "della",
+    "repubblica",
 })
 _LIST_GAP = re.compile(r"^\s*(?:,|;|\band\b|\bet\b|\bи\b|\bі\b|\bта\b|\bй\b|\bund\b|\boraz\b|\bi\b|\bz\b|"
                        r"\bthe\b|\bla\b|\ble\b|\bles\b|\bl['’]|\bde\b|\bd['’]|\bиз\b|\bfrom\b|\s)*\s*$",
@@ -43,13 +46,17 @@ def _has_cue(text: str, start: int, category: str) -> bool:
     window = text[max(0, start - 60) : start]
     if window.rstrip()[-1:] in {".", "!", "?", "\n"}:
         return False
-    words = _WORDS.findall(window.lower())
-    while words and words[-1] in _SKIPPED:
-        words.pop()
-    cues = _cue_words(category)
     if category == "home_before" and _FROM_AFAR.search(window):
         return True
-    return bool(words) and (words[-1] in cues or " ".join(words[-2:]) in cues)
+    words = _WORDS.findall(window.lower())
+    cues = _cue_words(category)
+    while words:
+        if words[-1] in cues or " ".join(words[-2:]) in cues or " ".join(words[-3:]) in cues:
+            return True
+        if words[-1] not in _SKIPPED:
+            return False
+        words.pop()
+    return False
 
 
 def _near_soldier(text: str, m: PlaceMatch, lang: str | None) -> bool:
@@ -104,6 +111,19 @@ def home_regions(text: str, start: int, end: int, lang: str | None) -> list[tupl
     return out
 
 
+_FORMATION_BEFORE = re.compile(
+    r"(?:\b(?:forces|troops|army|militia|corps|units|ranks|rangs|troupes|armée|milice|unités)\b[^.!?;]{0,30}?"
+    r"\b(?:of|de|des|du|d['’])\b[^.!?;]{0,40}"
+    r"|(?:войск\w*|арми[иія]|милици\w|корпус\w*|формировани\w+|подразделени\w+|військ\w*)\s+)$",
+    re.IGNORECASE)
+
+
+def _names_a_formation(text: str, m: PlaceMatch) -> bool:
+    """«les forces séparatistes des Républiques de Lougansk», "the army of the Donetsk People's
+    Republic", «войска ЛНР»: the place names whose armed formation it is, not where it happened."""
+    return bool(_FORMATION_BEFORE.search(text[max(0, m.start - 80) : m.start]))
+
+
 def location(text: str, start: int, end: int, lang: str | None,
              home: list[PlaceMatch]) -> tuple[dict[str, Any], PlaceMatch] | None:
     """Where it happened: the most specific place after a location cue (Ukrainian places first)."""
@@ -114,6 +134,8 @@ def location(text: str, start: int, end: int, lang: str | None,
             continue
         occupied = m.kind == "occupied" or (m.city and m.iso.startswith("UA"))
         if not occupied and not _has_cue(text, m.start, "location_before"):
+            continue
+        if occupied and _names_a_formation(text, m) and not _has_cue(text, m.start, "location_before"):
             continue
         rank = _LOCATION_RANK.get(("occupied" if occupied else m.kind if m.kind == "country" else "region",
                                    m.city), 5)
