@@ -48,3 +48,10 @@ def test_copies_within_a_batch_and_across_batches(store: Store) -> None:
     rows = store.query("SELECT external_id, copy_of FROM documents ORDER BY id")
     original = store.scalar("SELECT id FROM documents WHERE external_id = 'x1'")
     assert [r["copy_of"] for r in rows] == [None, original, original]
+
+
+def test_short_russian_posts_skip_the_model_but_not_their_neighbours() -> None:
+    assert document_language("Вы это видели?") == ("ru", 0.95)
+    assert document_language("Мобилизованные вышли.") == ("ru", 0.95)  # ы: not Ukrainian or Bulgarian
+    assert document_language("Ми вийшли з окопів.")[0] == "uk"
+    assert document_language("Мы вышлі з акопаў.")[1] != 0.95  # Belarusian letters go to the model

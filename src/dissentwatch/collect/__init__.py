@@ -30,10 +30,16 @@ class CollectError(Exception):
 BULK_CACHE_KIB = 64 * 1024
 
 
+BULK_CHECKPOINT_PAGES = 10_000
+
+
 def prepare_bulk_import(store: Store) -> None:
     """A 64 MiB page cache for this connection: index pages of a large store stay in memory
-    during an import (bounded, so memory stays constant whatever the input size)."""
+    during an import (bounded, so memory stays constant whatever the input size); and the WAL
+    folded back into the database every 10,000 pages (about 40 MB) instead of every 1,000, so
+    that hot index pages are written once per checkpoint rather than ten times."""
     store.conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    store.conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
 
 
 def decode_bytes(data: bytes, where: str) -> str:
@@ -89,15 +95,16 @@ def read_text_file(path: Path) -> str:
 def document_language(text: str) -> tuple[str | None, float | None]:
     """Language of a collected text, judged on its first 300 characters (cheap enough for bulk imports).
 
-    Plainly Russian text (Cyrillic letters, at least three of ы/э, none of the letters only other
-    Cyrillic alphabets use, under 10% Latin letters) is "ru" without running the model; anything
-    else goes to the fastText detector.
+    Plainly Russian text (Cyrillic letters, an ы or э — letters Ukrainian, Bulgarian and Serbian
+    never write —, none of the letters only other Cyrillic alphabets use, such as і, ў, ә, under
+    10% Latin letters) is "ru" without running the model; anything else goes to the fastText
+    detector.
     """
     sample = text[:LANGUAGE_PREFIX]
     if not sample.strip():
         return None, None
     russian_only = sample.count("ы") + sample.count("э") + sample.count("Ы") + sample.count("Э")
-    if russian_only >= 3 and not _OTHER_CYRILLIC.search(sample):
+    if russian_only and not _OTHER_CYRILLIC.search(sample):
         ascii_part = sample.encode("ascii", "ignore")
         latin = len(ascii_part.translate(None, _NOT_LATIN_LETTERS))
         if latin * 10 < len(sample) - len(ascii_part):

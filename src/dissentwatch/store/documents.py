@@ -9,20 +9,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from dissentwatch.language import detect_language
 from dissentwatch.models import Document, content_hash, utcnow
 from dissentwatch.store import Store
 
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 
-_INSERT = """
-INSERT INTO documents (source_kind, external_id, url, outlet, author, title, published, collected,
-    updated, language, language_score, text, content_hash, copy_of, parent_id, edited,
-    forwarded_from, reply_to, media, raw, run_id)
-VALUES (:source_kind, :external_id, :url, :outlet, :author, :title, :published, :now, :now,
-    :language, :language_score, :text, :content_hash, :copy_of, :parent_id, :edited,
-    :forwarded_from, :reply_to, :media, :raw, :run_id)
-"""
+_COLUMNS = ("source_kind", "external_id", "url", "outlet", "author", "title", "published", "collected",
+            "updated", "language", "language_score", "text", "content_hash", "copy_of", "parent_id", "edited",
+            "forwarded_from", "reply_to", "media", "raw", "run_id")
+# positional parameters: binding 21 named ones costs more than the insert itself on bulk imports
+_INSERT = f"INSERT INTO documents ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 @dataclass
@@ -53,29 +52,23 @@ class IngestStats:
         self.errors.extend(other.errors)
 
 
-def _row_params(doc: Document, digest: str, run_id: int | None, now: str) -> dict[str, Any]:
-    return {
-        "source_kind": doc.source_kind,
-        "external_id": doc.external_id,
-        "url": doc.url,
-        "outlet": doc.outlet,
-        "author": doc.author,
-        "title": doc.title,
-        "published": doc.published,
-        "now": now,
-        "language": doc.language,
-        "language_score": doc.language_score,
-        "text": doc.text,
-        "content_hash": digest,
-        "copy_of": None,
-        "parent_id": None,
-        "edited": doc.edited,
-        "forwarded_from": doc.forwarded_from,
-        "reply_to": doc.reply_to,
-        "media": json.dumps(doc.media, ensure_ascii=False),
-        "raw": json.dumps(doc.raw, ensure_ascii=False, default=str),
-        "run_id": run_id,
-    }
+def payload_json(value: Any) -> str:
+    """A raw payload or media list as JSON text: orjson (several times faster on bulk imports),
+    the standard library for what orjson refuses (integers over 64 bits, odd keys)."""
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _row_params(doc: Document, digest: str, run_id: int | None, now: str, copy_of: int | None = None,
+                parent_id: int | None = None) -> tuple[Any, ...]:
+    """The values of ``_COLUMNS`` for a new row."""
+    return (
+        doc.source_kind, doc.external_id, doc.url, doc.outlet, doc.author, doc.title, doc.published, now, now,
+        doc.language, doc.language_score, doc.text, digest, copy_of, parent_id, doc.edited, doc.forwarded_from,
+        doc.reply_to, payload_json(doc.media), payload_json(doc.raw), run_id,
+    )
 
 
 _EXISTING = "SELECT id, source_kind, external_id, content_hash, text, version, edited FROM documents"
@@ -114,15 +107,13 @@ def _store_document(
         return UPDATED, int(row["id"]), None
     if doc.language is None and doc.text:
         doc.language, doc.language_score = detect_language(doc.text)
-    params = _row_params(doc, digest, run_id, now)
-    params["copy_of"] = copy_of
+    parent_id = None
     if doc.parent_external_id:
-        params["parent_id"] = conn.execute(
-            "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1",
-            (doc.parent_external_id,),
+        parent = conn.execute(
+            "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", (doc.parent_external_id,)
         ).fetchone()
-        params["parent_id"] = params["parent_id"][0] if params["parent_id"] else None
-    cur = conn.execute(_INSERT, params)
+        parent_id = parent[0] if parent else None
+    cur = conn.execute(_INSERT, _row_params(doc, digest, run_id, now, copy_of, parent_id))
     return ADDED, int(cur.lastrowid or 0), copy_of
 
 
@@ -144,8 +135,7 @@ def _record_edit(conn: sqlite3.Connection, row: sqlite3.Row, doc: Document, dige
         "UPDATE documents SET text = ?, content_hash = ?, edited = ?, updated = ?, version = version + 1, "
         "title = COALESCE(?, title), language = ?, language_score = ?, raw = ?, media = ? WHERE id = ?",
         (doc.text, digest, doc.edited or now, now, doc.title, language, score,
-         json.dumps(doc.raw, ensure_ascii=False, default=str),
-         json.dumps(doc.media, ensure_ascii=False), row["id"]),
+         payload_json(doc.raw), payload_json(doc.media), row["id"]),
     )
 
 
