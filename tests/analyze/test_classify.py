@@ -144,3 +144,17 @@ def test_hostile_markup_stays_text() -> None:
 ])
 def test_commentators_complaints_are_not_soldiers_appeals(text: str) -> None:
     assert analyze_text(text, 1, "ru").mentions == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Суд приговорил рядового 312-й бригады к четырём годам за самовольное оставление части. "
+         "Защитник намерен обжаловать приговор.", ["prosecution"]),
+        ("A court sentenced a private of the 45th regiment to five years for desertion; "
+         "his lawyer will appeal the verdict.", ["prosecution"]),
+        ("Контрактники 312-й бригады обжаловали в суде приказ об увольнении.", ["legal_challenge"]),
+    ],
+)
+def test_appealing_a_sentence_is_the_prosecution_not_a_legal_challenge(text: str, expected: list[str]) -> None:
+    assert sorted({m.type for m in analyze_text(text).mentions}) == expected

@@ -55,3 +55,10 @@ def test_more_unit_forms(text: str, number: str, kind: str) -> None:
 def test_a_count_of_soldiers_before_a_unit_is_not_its_number() -> None:
     text = "около 300 солдат бригады отказались"
     assert [u for u in find_units(text, 0, len(text)) if u.number] == []
+
+
+def test_a_day_of_the_month_is_not_a_unit_number() -> None:
+    text = "Гарнизонный суд 14 апреля осудил рядового 312-й бригады, а 2 мая — сержанта из 45-го полка."
+    assert [(u.number, u.kind) for u in find_units(text, 0, len(text))] == [("312", "brigade"), ("45", "regiment")]
+    english = "On 3 March soldiers of the 88th brigade spoke."
+    assert [u.number for u in find_units(english, 0, len(english))] == ["88"]

@@ -17,7 +17,7 @@ from dissentwatch.analyze.segment import UNIT_ANCHOR, Candidate
 from dissentwatch.analyze.text import Sentence
 from dissentwatch.models import Aggregate
 
-RULES_VERSION = f"classify_rules.v1.lex{lexicon_version()}"
+RULES_VERSION = f"classify_rules.v2.lex{lexicon_version()}"
 _COURT = re.compile(r"(?<!\w)(обвин\w*|суд\w*|приговор\w*|charged|court|trial|tribunal|verurteil\w*|condamn\w*)")
 _WAGNER = re.compile(r"(?<!\w)(пригожин\w*|вагнер\w*|prigozhin\w*|wagner\w*|prigojine)")
 _ANAPHORA = re.compile(r"\W*(these|those|such|they|ces|ceux|ils|elles|эти|такие|они|ці|такі|вони)\b")
@@ -27,6 +27,13 @@ _SENT = re.compile(r"(?<!\w)(написа\w*|направи\w*|отправи\w*
 _WRITTEN_STRONG = re.compile(
     r"(?<!\w)(письм\w*|петици\w*|заявлени\w*|letters?|petition\w*|lettres?|p[ée]tition\w*|лист\w*|петиці\w*|писмо)"
 )
+
+
+# «обжаловать приговор», "appeal the sentence": the defence of a prosecuted soldier, part of the
+# prosecution, not soldiers contesting orders or dismissals
+_SENTENCE_APPEALED = re.compile(
+    r"\W*(?:\w+\W+){0,2}?(?:приговор\w*|вирок\w*|verdict\w*|sentence\w*|conviction\w*|condamnation\w*|"
+    r"jugement\w*)", re.IGNORECASE)
 
 
 def _negated(view: str, trigger_start: int, sentence_start: int) -> bool:
@@ -129,7 +136,7 @@ def _other_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> l
         found = [f for f in found if f[0] != "refusal"]  # the refusal is what the dismissal punishes
         found.append(("dismissal", dismissal, 0.65))
     challenge = search("legal_challenge", view, s.start, s.end)
-    if challenge:
+    if challenge and not _SENTENCE_APPEALED.match(view, challenge.end()):
         found.append(("legal_challenge", challenge, 0.6))
     return found
 

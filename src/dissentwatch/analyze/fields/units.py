@@ -36,7 +36,7 @@ _ORD_SUFFIX = (r"(?:\s*-\s*|\s*–\s*)?(?:го|й|я|ой|ий|ый|ая|ую|о
 _STOP = (r"(?:the|a|an|of|by|from|in|on|at|with|and|to|for|video|videos|de|la|le|les|du|des|et|par|en|в|во|на|из|и|"
          r"с|у|по|за|от|для|видео|time|times|раз|soldiers|servicemen|troops|men|soldats|militaires|hommes|военных|"
          r"бойцов|человек|солдат|мобилизованных|военнослужащих|морпехов|контрактников|чоловік|бійців|військових)")
-_MODIFIERS = rf"(?:(?!{_STOP}\s)[\w’'«»\"„“”.-]+\s+){{0,5}}?"
+_MODIFIERS = rf"(?:(?!{_STOP}\s)(?!\d)[\w’'«»\"„“”.-]+\s+){{0,5}}?"  # another number starts another unit
 
 PATTERNS: list[re.Pattern[str]] = [
     # 5-й отдельной мотострелковой бригады / 255th Motorized Rifle Regiment / 55. Schützenbrigade
@@ -56,6 +56,11 @@ _WORD = re.compile(r"\w+")
 _ORDINAL_WORD = re.compile(rf"(?P<ord>\w+)\s+(?:(?!{_STOP}\s)[\w’'«»\"„“”.-]+\s+){{0,2}}?(?:{_KIND})(?!\w)", re.IGNORECASE)
 
 
+_MONTH_AFTER = re.compile(
+    r"\s*(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр|січн|лют|берез|квітн|"
+    r"травн|червн|липн|серпн|верес|жовтн|листопад|грудн|janvier|février|mars|avril|mai|juin|juillet|août|"
+    r"septembre|octobre|novembre|décembre|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december)", re.IGNORECASE)
 _AFTER_MONTH = re.compile(
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+$",
     re.IGNORECASE)
@@ -95,8 +100,9 @@ def _numbered(text: str, start: int, end: int) -> list[UnitMatch]:
 
 
 def _is_quantity(text: str, m: re.Match[str]) -> bool:
-    """«500 военных из бригады», "March 6 video by the brigade": a count or a day, not a unit number."""
-    if _AFTER_MONTH.search(text, max(0, m.start() - 12), m.start()):
+    """«500 военных из бригады», "March 6 video by the brigade", «16 марта ... бригады»: a count or
+    a day, not a unit number."""
+    if _AFTER_MONTH.search(text, max(0, m.start() - 12), m.start()) or _MONTH_AFTER.match(text, m.end("num")):
         return True
     middle = text[m.end("num") : m.start() + len(m.group())]
     if re.search(r"\s(?:из|of|de|du|des|aus|z|від|з)\s", middle, re.IGNORECASE):
