@@ -27,14 +27,14 @@ class CollectError(Exception):
     """An input item that could not be read; the message names where and what."""
 
 
-BULK_CACHE_KIB = 64 * 1024
+BULK_CACHE_KIB = 128 * 1024
 
 
 BULK_CHECKPOINT_PAGES = 10_000
 
 
 def prepare_bulk_import(store: Store) -> None:
-    """A 64 MiB page cache for this connection: index pages of a large store stay in memory
+    """A 128 MiB page cache for this connection: index pages of a large store stay in memory
     during an import (bounded, so memory stays constant whatever the input size); and the WAL
     folded back into the database every 10,000 pages (about 40 MB) instead of every 1,000, so
     that hot index pages are written once per checkpoint rather than ten times."""
