@@ -77,3 +77,15 @@ def test_eval_command_prints_the_clusters_table(cli, tmp_path: Path) -> None:  #
     clusters = report["extra"]["clusters"]
     assert clusters["pairwise"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "tp": 1, "fp": 0, "fn": 0}
     assert clusters["predicted_events"] == 2
+
+
+def test_a_document_with_several_occurrences_is_not_a_false_pair_when_open() -> None:
+    """"m" reports occurrences x and y but is tagged x: sharing an event with "b" (tag y) is
+    right or wrong depending on which of its events it is; strict scoring counts it false."""
+    items = ["m", "a", "b"]
+    gold = {"m": "x", "a": "x", "b": "y"}
+    predicted = {"m": {"e1", "e2"}, "a": {"e1"}, "b": {"e2"}}
+    strict, open_ = pairwise(items, gold, predicted), pairwise(items, gold, predicted, {"m"})
+    assert (strict["tp"], strict["fp"], strict["fn"]) == (1, 1, 0)
+    assert (open_["tp"], open_["fp"], open_["fn"]) == (1, 0, 0)
+    assert pairwise(items, gold, {"m": {"e1"}, "a": {"e2"}, "b": {"e2"}}, {"m"})["fp"] == 1  # a-b still false

@@ -43,8 +43,11 @@ def _prf(p: dict[str, Any]) -> dict[str, Any]:
 def format_clusters(c: dict[str, Any]) -> str:
     """Clustering (pairwise, B-cubed; all documents and single-event ones) and geocoding."""
     rows = []
-    for label, part in (("all documents", c), ("single-event documents", c["single_event_documents"])):
-        pw, b3 = part["pairwise"], part["bcubed"]
+    views = (("all documents (strict)", c, c["pairwise"]),
+             ("all, multi-event open", c, c.get("pairwise_multi_event_open", c["pairwise"])),
+             ("single-event documents", c["single_event_documents"], c["single_event_documents"]["pairwise"]))
+    for label, part, pw in views:
+        b3 = part["bcubed"]
         rows.append({"clusters": label, "documents": part["documents"], "pairwise_p": _f(pw["precision"]),
                      "pairwise_r": _f(pw["recall"]), "pairwise_f1": _f(pw["f1"]), "bcubed_f1": _f(b3["f1"]),
                      "tp": pw["tp"], "fp": pw["fp"], "fn": pw["fn"]})
