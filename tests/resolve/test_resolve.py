@@ -236,3 +236,11 @@ def test_one_document_repeating_its_details_does_not_merge_its_own_events(store:
          mention(store, doc, "video_appeal", "twenty from another", fields=details))
     resolve_mentions(store)
     assert len(events_of(store, "en/11")) == 2
+
+
+def test_a_lone_soldier_or_a_pair_is_no_identifying_head_count() -> None:
+    from dissentwatch.resolve.features import participant_range
+
+    assert participant_range(1) is None and participant_range(2) is None and participant_range(True) is None
+    assert participant_range(20) == (20, 20) and participant_range([10, 5]) == (5, 10)
+    assert participant_range([1, 2]) is None and participant_range("12") is None

@@ -62,8 +62,8 @@ class MentionFeatures:
     sketch: frozenset[int] = frozenset()  # bottom-k hashes of the text's word 5-grams
     quotes: frozenset[int] = frozenset()  # hashes of word 5-grams inside quoted speech
     cues: frozenset[str] = frozenset()    # denial / verdict / case
-    participants: tuple[int, int] | None = None  # (low, high) of the stated head count
-    killed: int | None = None             # killed_claimed as stated
+    participants: tuple[int, int] | None = None  # (low, high) of the stated head count (3 or more)
+    killed: int | None = None             # killed_claimed as stated (two or more)
     grievances: frozenset[str] = frozenset()
     text: str = field(default="", repr=False)
 
@@ -177,15 +177,16 @@ def unit_in_text(text: str) -> dict[str, str] | None:
     return {"number": match.group(1).lstrip("0") or "0", "kind": kind}
 
 
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+def _count(value: Any, minimum: int = 1) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= minimum else None
 
 
 def participant_range(value: Any) -> tuple[int, int] | None:
-    """``(low, high)`` of a participants field (a count or a ``[low, high]`` range)."""
+    """``(low, high)`` of a participants field (a count or a ``[low, high]`` range); None for
+    one or two people, a head count too common to tell occurrences apart."""
     if isinstance(value, list) and len(value) == 2 and all(_count(v) for v in value):
-        return (min(value), max(value))
-    count = _count(value)
+        return (min(value), max(value)) if max(value) >= 3 else None
+    count = _count(value, 3)
     return (count, count) if count else None
 
 
@@ -246,7 +247,8 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
         location_precision=(fields.get("location") or {}).get("precision") if isinstance(fields.get("location"), dict) else None,
         root=f"{root if root is not None else row['document_id']}:{row['type']}:{row['rank']}", sketch=sketch, quotes=quotes,
         cues=cues_in(text), participants=participant_range(fields.get("participants")),
-        killed=_count(fields.get("killed_claimed")), grievances=frozenset(
+        killed=_count(fields.get("killed_claimed"), 2),
+        grievances=frozenset(
             g for g in fields.get("grievances") or [] if isinstance(g, str) and g != "other"),
         text=text[:600] if keep_text else "",
     )
