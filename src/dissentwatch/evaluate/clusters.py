@@ -108,9 +108,7 @@ def geocoding(store: Store, gold_rows: list[dict[str, Any]]) -> dict[str, Any]:
         "WHERE r.role = 'home'"
     ):
         predicted.setdefault(row["external_id"], set()).add(row["iso"] or _region_key(row["name"]))
-    detected = {r[0] for r in store.query(
-        "SELECT DISTINCT d.external_id FROM documents d JOIN mentions m ON m.document_id = d.id "
-        "JOIN event_mentions em ON em.mention_id = m.id")}
+    detected = set(_predicted_events(store))
     found = total = output = correct_output = found_detected = total_detected = 0
     for doc in gold_rows:
         wanted = {_region_key(n) for e in doc.get("events", []) for n in e.get("home_regions") or []}

@@ -44,7 +44,7 @@ def format_clusters(c: dict[str, Any]) -> str:
     """Clustering (pairwise, B-cubed; all documents and single-event ones) and geocoding."""
     rows = []
     views = (("all documents (strict)", c, c["pairwise"]),
-             ("all, multi-event open", c, c.get("pairwise_multi_event_open", c["pairwise"])),
+             ("all, multi-event open", c, c["pairwise_multi_event_open"]),
              ("single-event documents", c["single_event_documents"], c["single_event_documents"]["pairwise"]))
     for label, part, pw in views:
         b3 = part["bcubed"]

@@ -44,6 +44,7 @@ _OTHER_MONTH = (r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|O
                 r"|ноември|декември)")
 _ANY_MONTH = f"(?:{_RU_MONTH}|{_UK_MONTH}|{_FR_MONTH}|{_OTHER_MONTH})"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
+ANY_MONTH, EN_MONTH = _ANY_MONTH, _EN_MONTH  # month names of every language, English apart (units use them)
 
 PATTERNS: list[re.Pattern[str]] = [
     # 6 марта 2023 / 6 mars / 1er mars / 6. März / 6 березня

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dissentwatch.analyze.fields.dates import ANY_MONTH, EN_MONTH
 from dissentwatch.analyze.fields.numbers import ordinal_value
 
 KIND_WORDS: list[tuple[str, str]] = [
@@ -56,14 +57,8 @@ _WORD = re.compile(r"\w+")
 _ORDINAL_WORD = re.compile(rf"(?P<ord>\w+)\s+(?:(?!{_STOP}\s)[\w’'«»\"„“”.-]+\s+){{0,2}}?(?:{_KIND})(?!\w)", re.IGNORECASE)
 
 
-_MONTH_AFTER = re.compile(
-    r"\s*(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр|січн|лют|берез|квітн|"
-    r"травн|червн|липн|серпн|верес|жовтн|листопад|грудн|janvier|février|mars|avril|mai|juin|juillet|août|"
-    r"septembre|octobre|novembre|décembre|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december)", re.IGNORECASE)
-_AFTER_MONTH = re.compile(
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+$",
-    re.IGNORECASE)
+_MONTH_AFTER = re.compile(rf"\s*(?:{ANY_MONTH}|{EN_MONTH})(?!\w)", re.IGNORECASE)  # «16 марта», "6 March"
+_AFTER_MONTH = re.compile(rf"{EN_MONTH}\s+$", re.IGNORECASE)  # "March 6"
 
 
 @dataclass(frozen=True, slots=True)
