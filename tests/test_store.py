@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
-from dissentwatch.models import Document, content_hash
-from dissentwatch.store import Store, migration_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dissentwatch.models import Document, content_hash, normalise_for_hash
+from dissentwatch.store import Store, migration_files, split_sql
 from dissentwatch.store.documents import (
     ADDED,
     UNCHANGED,
@@ -79,3 +83,63 @@ def test_reanalysis_keeps_mention_ids(store: Store) -> None:
     assert first == again and gone == []
     assert store.scalar("SELECT COUNT(*) FROM mentions") == 0
     assert store.scalar("SELECT COUNT(*) FROM evidence") == 0
+
+
+_SPACES_AND_MARKUP = "*_~`#>|[]() \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2003\u2028\u2029\u202f\u3000"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ9 ёЁЙßﬁ①Ǆ" + _SPACES_AND_MARKUP))
+               | st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_content_hash_is_the_hash_of_the_normalised_text(text: str) -> None:
+    # content_hash reduces bytes for speed; it must agree with the documented str reduction
+    assert content_hash(text) == hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+
+
+def test_search_takes_words_with_underscores_and_prefixes(store: Store) -> None:
+    with store.transaction() as conn:
+        upsert_document(conn, Document("files", "u", "канал voenkor_24 опубликовал обращение"))
+        upsert_document(conn, Document("files", "v", "другой текст"))
+    assert [r["external_id"] for r in search_documents(store, "voenkor_24")] == ["u"]
+    assert [r["external_id"] for r in search_documents(store, "обращ опубл")] == ["u"]
+    assert [r["external_id"] for r in search_documents(store, '"обращение канал"')] == ["u"]
+
+
+def test_copies_are_looked_up_through_the_hash_prefix_index(store: Store) -> None:
+    plan = " ".join(str(tuple(r)) for r in store.query(
+        "EXPLAIN QUERY PLAN SELECT content_hash, MIN(id) FROM documents "
+        "WHERE substr(content_hash, 1, 12) IN (?, ?) GROUP BY content_hash", ("a", "b")))
+    assert "documents_hash_prefix" in plan
+
+
+def test_migration_rebuilds_the_search_index_of_an_older_store(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    for number, _, sql in migration_files():
+        if number >= 42:
+            break
+        for statement in split_sql(sql):
+            conn.execute(statement)
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                     "applied TEXT NOT NULL)")
+        conn.execute("INSERT INTO migrations VALUES (?, 'old', '2026-01-01T00:00:00Z')", (number,))
+    conn.execute(
+        "INSERT INTO documents (source_kind, external_id, collected, updated, text, content_hash) "
+        "VALUES ('files', 'old-1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'жёны мобилизованных', ?)",
+        (content_hash("жёны мобилизованных"),))
+    conn.commit()
+    conn.close()
+    with Store(db_path) as store:
+        assert [r["external_id"] for r in search_documents(store, "мобилизованных")] == ["old-1"]
+        with store.transaction() as tx:
+            _, _, copy_of = upsert_document(tx, Document("files", "new-1", "Жены  мобилизованных"))
+        assert copy_of == store.scalar("SELECT id FROM documents WHERE external_id = 'old-1'")
+
+
+def test_unknown_source_kind_is_reported_and_the_batch_goes_on(store: Store) -> None:
+    from dissentwatch.store.documents import get_document, ingest
+
+    stats = ingest(store, [Document("fax", "f-1", "текст"), Document("files", "ok-1", "текст другой")])
+    assert stats.added == 1
+    assert stats.errors == ["f-1: unknown source kind 'fax' (one of telegram_export, telegram, feed, web, files, media)"]
+    found = get_document(store, "ok-1")
+    assert found is not None and found["source_kind"] == "files"

@@ -63,9 +63,22 @@ def normalise_for_hash(text: str) -> str:
     return " ".join(text.split())  # same as collapsing \s+ (str.isspace) and stripping, 3x faster
 
 
+# The same reduction on UTF-8 bytes, where it is several times cheaper: the markup characters
+# are ASCII, and ASCII bytes never occur inside the encoding of another character. bytes.split()
+# knows only ASCII whitespace, so the control separators str.split() also breaks on become spaces
+# first, and a text holding one of the non-ASCII whitespace characters NFKC leaves alone (NEL,
+# ogham space mark, line and paragraph separators) takes the str path.
+_MARKUP_BYTES = bytes.maketrans(b"*_~`#>|[]()\x1c\x1d\x1e\x1f", b" " * 15)
+
+
 def content_hash(text: str) -> str:
-    """SHA-256 of the normalised text; equal for reposts that differ only in markup or spacing."""
-    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+    """SHA-256 of the normalised text (:func:`normalise_for_hash`); equal for reposts that differ
+    only in markup or spacing."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    if "\x85" in folded or "\u1680" in folded or "\u2028" in folded or "\u2029" in folded:
+        return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+    data = folded.encode("utf-8").translate(_MARKUP_BYTES)
+    return hashlib.sha256(b" ".join(data.split())).hexdigest()
 
 
 @dataclass

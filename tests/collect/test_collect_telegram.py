@@ -252,3 +252,20 @@ def test_text_entities_used_when_text_is_missing() -> None:
                "text_entities": [{"type": "plain", "text": "Только "}, {"type": "bold", "text": "сущности"}]}
     doc = message_document(message, Chat(id=5))
     assert doc is not None and doc.text == "Только сущности" and doc.external_id == "5/9"
+
+
+def test_lone_surrogate_escapes_are_replaced_and_the_import_goes_on(tmp_path: Path, store: Store) -> None:
+    # "\ud800" is valid JSON but no character: it decodes to a lone surrogate, which UTF-8 cannot encode
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "result.json").write_text(
+        '{"name": "Chan", "type": "public_channel", "id": 5, "messages": ['
+        '{"id": 1, "type": "message", "date_unixtime": "1700000000", "from": "a\\udc80b", "text": "bad \\ud800 text"},'
+        '{"id": 2, "type": "message", "date_unixtime": "1700000060", "text": ["ok ", {"type": "bold", "text": "\\udfff"}]},'
+        '{"id": 3, "type": "message", "date_unixtime": "1700000120", "text": "fine"}]}', encoding="utf-8")
+    stats = ingest(store, collect_telegram_export(folder))
+    assert (stats.added, stats.errors) == (3, [])
+    rows = {r["external_id"]: r for r in store.query("SELECT external_id, text, author, raw FROM documents")}
+    assert rows["5/1"]["text"] == "bad \ufffd text" and rows["5/1"]["author"] == "a\ufffdb"
+    assert rows["5/2"]["text"] == "ok \ufffd" and "\ufffd" in json.loads(rows["5/2"]["raw"])["entities"][0]["text"]
+    assert rows["5/3"]["text"] == "fine"

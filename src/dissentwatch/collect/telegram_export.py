@@ -154,20 +154,46 @@ def read_chat_header(path: Path) -> tuple[str, Chat]:
 
 
 def iter_messages(path: Path, shape: str, chat: Chat) -> Iterator[tuple[Chat, dict[str, Any]]]:
-    """(chat, message) pairs in file order; raises CollectError where the JSON breaks."""
+    """(chat, message) pairs in file order; raises CollectError where the JSON breaks.
+
+    The C parser turns some ``\\u`` escapes of lone surrogates (valid JSON, but no character)
+    into bytes that are not UTF-8 and stops. The file is then read again from the start with
+    ijson's pure-Python parser, which keeps them as lone surrogates (``ingest`` replaces those),
+    and the messages already given are skipped.
+    """
+    given = 0
+    try:
+        for pair in _messages(ijson, path, shape, chat):
+            given += 1
+            yield pair
+        return
+    except UnicodeDecodeError:
+        log.warning("%s: an escaped character the fast parser cannot decode after message #%d; "
+                    "reading on with the slower one", path, given)
+    for index, pair in enumerate(_messages(ijson.get_backend("python"), path, shape, chat)):
+        if index >= given:
+            yield pair
+
+
+def _messages(backend: Any, path: Path, shape: str, chat: Chat) -> Iterator[tuple[Chat, dict[str, Any]]]:
     with path.open("rb") as raw:
         reader = TrackingReader(raw)
         try:
             if shape == "channel":
-                for message in ijson.items(reader, _CHANNEL_PREFIX, use_float=True):
+                for message in backend.items(reader, _CHANNEL_PREFIX, use_float=True):
                     yield chat, message
             else:
                 current: dict[str, Any] = {}
-                events = _tap_chat_headers(ijson.parse(reader), current)
-                for message in ijson.items(events, _FULL_PREFIX, use_float=True):
+                events = _tap_chat_headers(backend.parse(reader), current)
+                for message in backend.items(events, _FULL_PREFIX, use_float=True):
                     yield current["chat"], message
         except ijson.JSONError as exc:
             raise json_error(path, reader, exc) from None
+        except UnicodeDecodeError as exc:
+            if backend is ijson:
+                raise
+            raise CollectError(f"{path}: at or before byte {reader.offset} (line {reader.lines}): "
+                               f"not UTF-8 ({exc.reason}); messages before this point were imported") from None
 
 
 def _tap_chat_headers(events: Iterator[tuple[str, str, Any]], current: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:

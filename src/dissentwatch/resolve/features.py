@@ -18,6 +18,7 @@ from typing import Any
 from dissentwatch.resolve.places import region_iso, regions_in_text
 from dissentwatch.resolve.units import gazetteer, resolve_unit
 from dissentwatch.store import Store
+from dissentwatch.store.documents import external_id_clause
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTED = re.compile(r"[«“\"„]([^«»“”\"„]{12,400})[»”\"“]")
@@ -205,7 +206,7 @@ SELECT m.id, m.document_id, m.type, m.by_relatives, m.fields, m.confidence, m.st
        (SELECT COUNT(*) FROM mentions o WHERE o.document_id = m.document_id AND +o.type = m.type
             AND o.start < m.start) AS rank,
        (SELECT f.id FROM documents f WHERE d.forwarded_from IS NOT NULL
-            AND f.external_id = d.forwarded_from ORDER BY f.id LIMIT 1) AS forwarded_id
+            AND {forwarded} ORDER BY f.id LIMIT 1) AS forwarded_id
 FROM mentions m JOIN documents d ON d.id = m.document_id
 WHERE {where}
 ORDER BY COALESCE(substr(d.published, 1, 10), '9999'), m.id
@@ -217,7 +218,8 @@ def iter_features(
 ) -> Iterator[MentionFeatures]:
     """Features of the mentions matching ``where`` (SQL over ``mentions m`` and ``documents d``),
     oldest publication first."""
-    cursor = store.conn.execute(_SELECT.format(span=SPAN_CHARS, where=where), params)
+    forwarded = external_id_clause("f", "d.forwarded_from")
+    cursor = store.conn.execute(_SELECT.format(span=SPAN_CHARS, where=where, forwarded=forwarded), params)
     while True:
         rows = cursor.fetchmany(1000)
         if not rows:

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from dissentwatch.language import detect_language
-from dissentwatch.models import Document, content_hash, utcnow
+from dissentwatch.models import SOURCE_KINDS, Document, content_hash, utcnow
 from dissentwatch.store import Store
 
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
@@ -71,6 +71,26 @@ def _row_params(doc: Document, digest: str, run_id: int | None, now: str, copy_o
     )
 
 
+
+
+def external_id_clause(table: str = "", value: str = "?") -> str:
+    """SQL matching documents by the id they were imported with, whatever their source kind.
+
+    There is no index on ``external_id`` alone (each index slows bulk imports; migration 0042):
+    naming every source kind lets SQLite seek the unique ``(source_kind, external_id)`` index once
+    per kind instead of scanning the table. ``ingest`` stores no other source kinds.
+    """
+    prefix = f"{table}." if table else ""
+    return f"{prefix}source_kind IN ({_KINDS}) AND {prefix}external_id = {value}"
+
+
+_KINDS = ", ".join(f"'{kind}'" for kind in SOURCE_KINDS)
+
+# copies are found through an index on the first hex digits of the hash (migration 0042); the
+# expression must be written exactly so for SQLite to use that index
+HASH_PREFIX = 12
+_HASH_KEY = f"substr(content_hash, 1, {HASH_PREFIX})"
+
 _EXISTING = "SELECT id, source_kind, external_id, content_hash, text, version, edited FROM documents"
 
 
@@ -82,11 +102,13 @@ def upsert_document(
     Returns (outcome, document id, id of the document it copies or None). Call inside a
     transaction.
     """
+    if doc.source_kind not in SOURCE_KINDS:
+        raise ValueError(f"{doc.external_id}: unknown source kind {doc.source_kind!r} (one of {', '.join(SOURCE_KINDS)})")
     digest = content_hash(doc.text)
     row = conn.execute(
         _EXISTING + " WHERE source_kind = ? AND external_id = ?", (doc.source_kind, doc.external_id)
     ).fetchone()
-    copy_of = _first_with_hash(conn, digest) if row is None and doc.text.strip() else None
+    copy_of = _first_with_hash(conn, digest) if row is None and _has_text(doc.text) else None
     return _store_document(conn, doc, digest, row, copy_of, run_id, utcnow())
 
 
@@ -110,7 +132,7 @@ def _store_document(
     parent_id = None
     if doc.parent_external_id:
         parent = conn.execute(
-            "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", (doc.parent_external_id,)
+            f"SELECT id FROM documents WHERE {external_id_clause()} ORDER BY id LIMIT 1", (doc.parent_external_id,)
         ).fetchone()
         parent_id = parent[0] if parent else None
     cur = conn.execute(_INSERT, _row_params(doc, digest, run_id, now, copy_of, parent_id))
@@ -119,7 +141,8 @@ def _store_document(
 
 def _first_with_hash(conn: sqlite3.Connection, digest: str) -> int | None:
     found = conn.execute(
-        "SELECT id FROM documents WHERE content_hash = ? ORDER BY id LIMIT 1", (digest,)
+        f"SELECT id FROM documents WHERE {_HASH_KEY} = ? AND content_hash = ? ORDER BY id LIMIT 1",
+        (digest[:HASH_PREFIX], digest),
     ).fetchone()
     return int(found[0]) if found else None
 
@@ -158,6 +181,10 @@ def ingest(
         if isinstance(item, Exception):
             stats.errors.append(str(item))
             continue
+        if item.source_kind not in SOURCE_KINDS:
+            stats.errors.append(f"{item.external_id}: unknown source kind {item.source_kind!r} "
+                                f"(one of {', '.join(SOURCE_KINDS)})")
+            continue
         batch.append(item)
         if len(batch) >= batch_size:
             _write_batch(store, batch, run_id, stats)
@@ -170,7 +197,7 @@ def ingest(
 def _write_batch(store: Store, batch: list[Document], run_id: int | None, stats: IngestStats) -> None:
     """One transaction. Stored rows and earlier copies are looked up for the whole batch at once,
     and new rows enter the full-text index together at the end (migration 0002)."""
-    digests = [content_hash(doc.text) for doc in batch]
+    digests = [_digest(doc) for doc in batch]
     now = utcnow()
     with store.transaction() as conn:
         conn.execute("INSERT OR IGNORE INTO fts_deferred (flag) VALUES (1)")
@@ -187,14 +214,57 @@ def _write_batch(store: Store, batch: list[Document], run_id: int | None, stats:
                 ).fetchone()
             seen.add(key)
             row = existing.get(key)
-            copy_of = first_ids.get(digest) if row is None and doc.text.strip() else None
-            outcome, doc.id, copy_of = _store_document(conn, doc, digest, row, copy_of, run_id, now)
-            if outcome == ADDED and doc.text.strip():
-                first_ids.setdefault(digest, doc.id)
-            stats.count(outcome)
-            stats.copies += copy_of is not None
+            has_text = _has_text(doc.text)
+            copy_of = first_ids.get(digest) if row is None and has_text else None
+            try:
+                outcome, doc.id, copy_of = _store_document(conn, doc, digest, row, copy_of, run_id, now)
+            except UnicodeEncodeError:  # a lone surrogate in a field other than the text
+                scrub_surrogates(doc)
+                outcome, doc.id, copy_of = _store_document(conn, doc, digest, row, copy_of, run_id, now)
+            if outcome == ADDED:
+                stats.added += 1
+                if has_text:
+                    first_ids.setdefault(digest, doc.id)
+            else:
+                stats.count(outcome)
+            if copy_of is not None:
+                stats.copies += 1
         _index_new_rows(conn, indexed)
         conn.execute("DELETE FROM fts_deferred")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
+
+
+def scrub_surrogates(doc: Document) -> None:
+    """Replace lone surrogates by U+FFFD in every field of ``doc``. JSON escapes such as
+    ``"\\ud800"`` decode to them, and they cannot be encoded as UTF-8, hashed or stored."""
+    for name, value in vars(doc).items():
+        if isinstance(value, str | list | dict):
+            setattr(doc, name, _scrub(value))
+
+
+def _digest(doc: Document) -> str:
+    try:
+        return content_hash(doc.text)
+    except UnicodeEncodeError:
+        scrub_surrogates(doc)
+        return content_hash(doc.text)
+
+
+def _has_text(text: str) -> bool:
+    """Whether ``text`` has a character that is not whitespace (``strip()`` would copy it)."""
+    return bool(text) and not text.isspace()
 
 
 def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -204,24 +274,27 @@ def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
 
 def _existing_rows(conn: sqlite3.Connection, batch: list[Document]) -> dict[tuple[str, str], sqlite3.Row]:
     """Stored rows for the batch's (source_kind, external_id) pairs, in a few queries."""
-    wanted = {(doc.source_kind, doc.external_id) for doc in batch}
+    by_kind: dict[str, set[str]] = {}
+    for doc in batch:
+        by_kind.setdefault(doc.source_kind, set()).add(doc.external_id)
     found: dict[tuple[str, str], sqlite3.Row] = {}
-    for chunk in _chunks(sorted({ident for _, ident in wanted})):
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(f"{_EXISTING} WHERE external_id IN ({marks})", chunk):
-            key = (row["source_kind"], row["external_id"])
-            if key in wanted:
-                found[key] = row
+    for kind, idents in by_kind.items():
+        for chunk in _chunks(sorted(idents)):
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"{_EXISTING} WHERE source_kind = ? AND external_id IN ({marks})", [kind, *chunk]):
+                found[(row["source_kind"], row["external_id"])] = row
     return found
 
 
 def _first_ids_by_hash(conn: sqlite3.Connection, digests: list[str]) -> dict[str, int]:
-    """For each content hash already stored, the id of the first document with it."""
+    """For each content hash already stored, the id of the first document with it (looked up by
+    the indexed prefix, then compared whole)."""
+    wanted = set(digests)
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(digests))):
+    for chunk in _chunks(sorted({digest[:HASH_PREFIX] for digest in wanted})):
         marks = ",".join("?" * len(chunk))
-        sql = f"SELECT content_hash, MIN(id) FROM documents WHERE content_hash IN ({marks}) GROUP BY content_hash"
-        found.update((digest, int(first)) for digest, first in conn.execute(sql, chunk))
+        sql = f"SELECT content_hash, MIN(id) FROM documents WHERE {_HASH_KEY} IN ({marks}) GROUP BY content_hash"
+        found.update((digest, int(first)) for digest, first in conn.execute(sql, chunk) if digest in wanted)
     return found
 
 
@@ -240,11 +313,13 @@ def _index_new_rows(conn: sqlite3.Connection, after: int) -> int:
 
 # -- reading -------------------------------------------------------------------------
 
-_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+# letters and digits: what the unicode61 tokenizer keeps in one token ("_" separates tokens there)
+_FTS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def fts_query(text: str) -> str:
-    """A safe FTS5 query: every word quoted, prefix-matched, all required."""
+    """A safe FTS5 query: every word quoted, prefix-matched, all required. Each quoted string is a
+    single token, as the index (``detail='none'``, migration 0042) supports no phrases."""
     words = _FTS_TOKEN.findall(text)
     return " ".join(f'"{w}"*' for w in words)
 
@@ -280,7 +355,7 @@ def get_document(store: Store, key: str | int) -> sqlite3.Row | None:
     if isinstance(key, int):
         rows = store.query("SELECT * FROM documents WHERE id = ?", (key,))
     else:
-        rows = store.query("SELECT * FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", (key,))
+        rows = store.query(f"SELECT * FROM documents WHERE {external_id_clause()} ORDER BY id LIMIT 1", (key,))
     return rows[0] if rows else None
 
 

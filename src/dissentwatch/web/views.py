@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from dissentwatch.models import EVENT_TYPES, label
 from dissentwatch.review import REVIEW_STATUSES
 from dissentwatch.store import Store
+from dissentwatch.store.documents import external_id_clause
 from dissentwatch.store.events import SORTS
 from dissentwatch.web import basemap
 
@@ -245,7 +246,7 @@ def highlight(text: str, spans: Iterable[tuple[int, int, str]]) -> list[dict[str
 
 
 def document_by_external_id(store: Store, external_id: str) -> sqlite3.Row | None:
-    rows = store.query("SELECT * FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", (external_id,))
+    rows = store.query(f"SELECT * FROM documents WHERE {external_id_clause()} ORDER BY id LIMIT 1", (external_id,))
     return rows[0] if rows else None
 
 
