@@ -103,7 +103,7 @@ def document_language(text: str) -> tuple[str | None, float | None]:
     sample = text[:LANGUAGE_PREFIX]
     if not sample.strip():
         return None, None
-    russian_only = sample.count("ы") + sample.count("э") + sample.count("Ы") + sample.count("Э")
+    russian_only = "ы" in sample or "э" in sample or "Ы" in sample or "Э" in sample
     if russian_only and not _OTHER_CYRILLIC.search(sample):
         ascii_part = sample.encode("ascii", "ignore")
         latin = len(ascii_part.translate(None, _NOT_LATIN_LETTERS))

@@ -286,11 +286,13 @@ def message_document(message: dict[str, Any], chat: Chat, local_tz: timezone = U
         return None
     text, entities = flatten_text(message["text"] if "text" in message else message.get("text_entities"))
     media = media_refs(message)
-    if not text.strip() and not media:
+    if (not text or text.isspace()) and not media:
         return None
     key = chat.key
     ident = message.get("id")
-    raw = {k: v for k, v in message.items() if k not in ("text", "text_entities")}
+    raw = dict(message)
+    raw.pop("text", None)
+    raw.pop("text_entities", None)
     if entities:
         raw["entities"] = entities
         links = links_of(entities)

@@ -55,6 +55,8 @@ class IngestStats:
 def payload_json(value: Any) -> str:
     """A raw payload or media list as JSON text: orjson (several times faster on bulk imports),
     the standard library for what orjson refuses (integers over 64 bits, odd keys)."""
+    if not value and isinstance(value, list | dict):  # most media lists
+        return "[]" if isinstance(value, list) else "{}"
     try:
         return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
     except (orjson.JSONEncodeError, TypeError):
