@@ -82,3 +82,21 @@ def test_metric_helpers() -> None:
     split = {"m1": "a", "m2": "b", "m3": "c"}
     assert pairwise_prf(gold, split).recall == 0.0
     assert bcubed(gold, split)["precision"] == 1.0 and bcubed(gold, split)["recall"] < 1.0
+
+
+def test_location_accuracy_compares_places_not_spellings() -> None:
+    from dissentwatch.evaluate.scoring import Scores
+    from dissentwatch.models import Mention
+
+    def scored(gold_location: str | None, predicted: dict[str, object] | None) -> dict[str, object]:
+        scores = Scores()
+        mention = Mention(document_id=1, type="video_appeal", start=0, end=1, fields={"location": predicted} if predicted else {})
+        scores._compare_fields({**_event("video_appeal"), "location": gold_location}, mention)
+        return scores.accuracy["location"].as_dict()
+
+    # the gold "DPR" is the gazetteer's Donetsk Oblast, however the text named it
+    assert scored("DPR", {"name": "Donetsk Oblast", "lat": 48.0, "lon": 37.8}) == {"accuracy": 1.0, "correct": 1, "n": 1}
+    assert scored("Zaitsevo", {"name": "Zaitseve"})["correct"] == 1
+    assert scored("Bakhmut", {"name": "Donetsk"})["correct"] == 0
+    assert scored(None, {"name": "Ukraine"}) == {"accuracy": 0.0, "correct": 0, "n": 1}
+    assert scored(None, None)["n"] == 0

@@ -130,3 +130,21 @@ def test_a_republic_named_as_the_formation_is_not_the_location() -> None:
     en = "They serve in the army of the DNR, near Avdiivka, and filmed the plea there."
     found = location(en, 0, len(en), "en", [])
     assert found is not None and found[0]["name"] == "Avdiivka"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "quote"),
+    [
+        ("Il s'agit du village de Vodyané, près du front.", "Vodiane", "Vodyané"),  # listed "Vodyane"
+        ("Ils tenaient Zaitseve depuis deux semaines.", "Zaitseve", "Zaitseve"),  # listed «Zaïtseve»
+        ("Des mobilisés de l'oblast de Koursk, puis de Tcheliabinsk.", "Kursk Oblast", "oblast de Koursk"),
+        ("VODYANÉ, le 3 mars.", "Vodiane", "VODYANÉ"),
+    ],
+)
+def test_latin_names_match_whatever_their_accents(text: str, name: str, quote: str) -> None:
+    found = find_places(text, "fr")
+    assert any(m.name_en == name and m.quote == quote for m in found), found
+
+
+def test_accents_do_not_make_other_words_places() -> None:
+    assert find_places("Le café et la forêt près de l'école.", "fr") == []

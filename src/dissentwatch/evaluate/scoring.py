@@ -10,7 +10,7 @@ from dissentwatch.evaluate.metrics import PRF, set_counts
 from dissentwatch.models import EVENT_TYPES, Mention
 from dissentwatch.store import Store
 
-ACCURACY_FIELDS = ("unit_number", "date", "addressee")
+ACCURACY_FIELDS = ("unit_number", "date", "addressee", "location")
 
 
 @lru_cache(maxsize=4096)
@@ -39,7 +39,28 @@ def predicted_regions(m: Mention) -> set[str]:
     return keys
 
 
+@lru_cache(maxsize=4096)
+def location_key(name: str) -> str:
+    """A comparable key for a location: the gazetteer place it names («DNR», "DPR" and
+    "Donetsk Oblast" are one), else the folded name."""
+    from dissentwatch.analyze.fields.places import find_places
+
+    found = find_places(name)
+    return found[0].name_en if found else " ".join(name.casefold().split())
+
+
+def gold_value(event: dict[str, Any], name: str) -> Any:
+    value = event.get(name)
+    if name == "location" and value:
+        return location_key(str(value))
+    return value
+
+
 def predicted_value(m: Mention, name: str) -> Any:
+    if name == "location":
+        location = m.fields.get("location")
+        name_of = location.get("name") if isinstance(location, dict) else location
+        return location_key(str(name_of)) if name_of else None
     if name == "unit_number":
         unit = m.fields.get("unit")
         value = unit.get("number") if isinstance(unit, dict) else m.fields.get("unit_number")
@@ -97,12 +118,12 @@ class Scores:
 
     def _compare_fields(self, event: dict[str, Any], m: Mention) -> None:
         for name in ACCURACY_FIELDS:
-            gold_value, value = event.get(name), predicted_value(m, name)
-            if gold_value is None and value is None:
+            wanted, value = gold_value(event, name), predicted_value(m, name)
+            if wanted is None and value is None:
                 continue
             acc = self.accuracy[name]
             acc.total += 1
-            acc.correct += str(gold_value) == str(value)
+            acc.correct += str(wanted) == str(value)
         self.relatives.total += 1
         self.relatives.correct += bool(event.get("by_relatives")) == m.by_relatives
         gold_regions = {region_key(str(r)) for r in event.get("home_regions") or []}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -17,7 +18,7 @@ from typing import Any
 
 from dissentwatch.analyze.text import Token, lemma, lemma_set, tokens
 
-GAZETTEER_VERSION = "places.v2"
+GAZETTEER_VERSION = "places.v3"
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _CYRILLIC = re.compile("[а-яёіїєґ]", re.IGNORECASE)
 _UK_ENDING = re.compile("[аяоеєіїиуюьйы]{1,2}$")
@@ -208,11 +209,38 @@ def _stem_cyrillic(word: str) -> str:
     return re.escape(stem).replace("ь", "ь?") + r"\w{0,4}"
 
 
+# Latin names are matched whatever their accents: «Vodyané» is the listed "Vodyane", "Zaitseve"
+# the listed «Zaïtseve». Each letter with accented forms becomes a class of them all.
+_ACCENTED = {"a": "àáâäãåāą", "c": "çćč", "e": "éèêëēęě", "i": "ìíîïī", "n": "ñńň", "o": "òóôöõōő",
+             "u": "ùúûüūůű", "y": "ýÿ", "s": "śšş", "z": "źżž", "l": "ł", "r": "ř", "d": "ď", "t": "ť"}
+
+
+def fold_accents(text: str) -> str:
+    """Lower case without diacritics («Vodyané» → "vodyane")."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("ł", "l")
+
+
+def _latin_letters(word: str) -> str:
+    out = []
+    for ch in word:
+        base = fold_accents(ch)
+        variants = _ACCENTED.get(base) if len(base) == 1 else None
+        out.append(f"[{base}{variants}]" if variants else re.escape(ch))
+    return "".join(out)
+
+
+def _latin_words(name: str) -> str:
+    return r"\s+".join(_latin_letters(w) for w in name.split())
+
+
 def _surface_pattern(name: str) -> str:
     words = name.split()
     if _CYRILLIC.search(name):
         return r"\s+".join(_stem_cyrillic(w) for w in words)
-    return r"\s+".join(re.escape(w) for w in words) + r"(?:['’]s)?"
+    return _latin_words(name) + r"(?:['’]s)?"
 
 
 def _latin_region_patterns(place: Place, names: dict[str, list[str]]) -> list[str]:
@@ -221,11 +249,11 @@ def _latin_region_patterns(place: Place, names: dict[str, list[str]]) -> list[st
     for name in names.get("en", []):
         for suffix in (" Oblast", " Krai", " region"):
             if name.endswith(suffix):
-                out.append(re.escape(name[: -len(suffix)]) + r"\s+" + _REGION_WORDS)
+                out.append(_latin_words(name[: -len(suffix)]) + r"\s+" + _REGION_WORDS)
     for name in names.get("fr", []):
         head, _, rest = name.partition(" ")
         if head in {"oblast", "kraï"} and rest:
-            out.append(_FR_REGION_WORDS + r"\s+" + re.escape(rest).replace(r"\ ", r"\s+"))
+            out.append(_FR_REGION_WORDS + r"\s+" + _latin_words(rest))
     return out
 
 
@@ -234,11 +262,11 @@ def _surface_index() -> dict[str, list[tuple[re.Pattern[str], Place]]]:
     """First three lower-case letters → [(compiled pattern, place)], longest patterns first."""
     index: dict[str, list[tuple[str, Place]]] = defaultdict(list)
     for place, names in places():
-        patterns = [_surface_pattern(n) for lang in ("en", "fr", "uk") for n in names.get(lang, [])]
+        patterns = {_surface_pattern(n): [fold_accents(n)[:3]] for lang in ("en", "fr", "uk") for n in names.get(lang, [])}
         if not place.city:
-            patterns += _latin_region_patterns(place, names)
-        for pattern in set(patterns):
-            for prefix in _prefixes(pattern):
+            patterns.update((p, _prefixes(p)) for p in _latin_region_patterns(place, names))
+        for pattern, prefixes in patterns.items():
+            for prefix in prefixes:
                 index[prefix].append((pattern, place))
     return {
         prefix: [(re.compile(p + r"(?!\w)", re.IGNORECASE), place)
@@ -248,12 +276,13 @@ def _surface_index() -> dict[str, list[tuple[re.Pattern[str], Place]]]:
 
 
 def _prefixes(pattern: str) -> list[str]:
-    """The lower-case first letters a pattern can start with (its alternatives' heads)."""
+    """The first letters (accents folded) a region pattern can start with: its alternatives'
+    heads, or the letters of its first name (each a class of accented forms, or a literal)."""
     if pattern.startswith("(?:"):
         inner = pattern[3 : pattern.index(")")]
-        return sorted({alt.lower()[:3] for alt in inner.split("|")})
-    head = re.sub(r"\\(.)", r"\1", pattern).lower()
-    return [head[:3]]
+        return sorted({fold_accents(alt)[:3] for alt in inner.split("|")})
+    letters = re.findall(r"\[(.)[^\]]*\]|\\(.)|(.)", pattern)
+    return ["".join(a or b or c for a, b, c in letters)[:3].lower()]
 
 
 _WORD_START = re.compile(r"(?<!\w)\w")
@@ -265,7 +294,7 @@ def _surface_matches(text: str, start: int, end: int) -> list[PlaceMatch]:
     found = []
     for w in _WORD_START.finditer(text, start, end):
         position = w.start()
-        for pattern, place in index.get(text[position : position + 3].lower(), ()):
+        for pattern, place in index.get(fold_accents(text[position : position + 3]), ()):
             m = pattern.match(text, position, end)
             if m and any(ch.isupper() for ch in m.group()) and _latin_plausible(text, m, place):
                 found.append(_match(place, m.start(), m.end(), text))
