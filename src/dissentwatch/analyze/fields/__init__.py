@@ -14,11 +14,12 @@ from dissentwatch.analyze.fields import affiliation as _affiliation
 from dissentwatch.analyze.fields import casualties, cues, dates, participants, regions, units
 from dissentwatch.analyze.fields.demands import demands as _demands
 from dissentwatch.analyze.fields.grievances import grievances as _grievances
+from dissentwatch.analyze.fields.places import GAZETTEER_VERSION
 from dissentwatch.analyze.fields.status import status as _status
 from dissentwatch.analyze.text import trim_span
 from dissentwatch.models import Evidence
 
-EXTRACTOR = "fields.v2"
+EXTRACTOR = "fields.v2+" + GAZETTEER_VERSION  # a gazetteer change re-analyzes documents too
 _CONTEXT = 300
 _LOOKBACK = 1500
 """How far before a segment the group may have been introduced (unit, origin, faces)."""
