@@ -158,3 +158,33 @@ def test_commentators_complaints_are_not_soldiers_appeals(text: str) -> None:
 )
 def test_appealing_a_sentence_is_the_prosecution_not_a_legal_challenge(text: str, expected: list[str]) -> None:
     assert sorted({m.type for m in analyze_text(text).mentions}) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ru", "Мобилизованные из Самарской области рассказали, что их отправили на передовую без всякой "
+               "подготовки. Депутат обратился в прокуратуру с просьбой проверить их слова."),
+        ("en", "Reservists from the Tver region said they had been sent to the front without proper training. "
+               "A local councillor has appealed to prosecutors."),
+    ],
+)
+def test_a_complaint_the_soldiers_reported_is_their_appeal(lang: str, text: str) -> None:
+    (mention,) = analyze_text(text, 1, lang).mentions
+    assert mention.type == "written_appeal" and not mention.by_relatives
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        # the soldiers report no hardship of their own
+        ("ru", "Военные сообщили, что противник отступил. Губернатор обратился к жителям с просьбой сохранять спокойствие."),
+        # an official reports, the soldiers are only named after the verb
+        ("ru", "В министерстве сообщили, что мобилизованных отправили без подготовки по ошибке. "
+               "Министр обратился к прокурору."),
+        # a reported complaint in a document that is not about appeals
+        ("en", "The soldiers said they were sent in without ammunition, the ministry confirmed on Monday."),
+    ],
+)
+def test_reports_that_are_not_a_soldiers_complaint(lang: str, text: str) -> None:
+    assert analyze_text(text, 1, lang).mentions == []

@@ -13,15 +13,16 @@ import re
 
 from dissentwatch.analyze.aggregates import count_statement, make_aggregate
 from dissentwatch.analyze.lexicons import finditer, lexicon_version, pattern, search
-from dissentwatch.analyze.segment import UNIT_ANCHOR, Candidate
+from dissentwatch.analyze.segment import UNIT_ANCHOR, WEAK_APPEALS, Candidate
 from dissentwatch.analyze.text import Sentence
 from dissentwatch.models import Aggregate
 
-RULES_VERSION = f"classify_rules.v2.lex{lexicon_version()}"
+RULES_VERSION = f"classify_rules.v3.lex{lexicon_version()}"
+
 _COURT = re.compile(r"(?<!\w)(обвин\w*|суд\w*|приговор\w*|charged|court|trial|tribunal|verurteil\w*|condamn\w*)")
 _WAGNER = re.compile(r"(?<!\w)(пригожин\w*|вагнер\w*|prigozhin\w*|wagner\w*|prigojine)")
 _ANAPHORA = re.compile(r"\W*(these|those|such|they|ces|ceux|ils|elles|эти|такие|они|ці|такі|вони)\b")
-APPEAL_TYPES = {"video_appeal", "written_appeal", "appeal_unspecified", "video_weak", "appeal_unit"}
+APPEAL_TYPES = {"video_appeal", "written_appeal", "appeal_unspecified", "video_weak", "appeal_unit", "appeal_complaint"}
 _LETTER = re.compile(r"письм|letter|lettre|лист")
 _SENT = re.compile(r"(?<!\w)(написа\w*|направи\w*|отправи\w*|подписа\w*|sent|wrote|written|signed|[ée]crit\w*|envoy\w*|adress\w*|напис\w*|надісл\w*)")
 _WRITTEN_STRONG = re.compile(
@@ -113,7 +114,24 @@ def _weak_appeal_types(view: str, s: Sentence) -> list[tuple[str, re.Match[str],
     unit = UNIT_ANCHOR.search(view, s.start, s.end)
     if unit and (search("speech", view, s.start, s.end) or _QUOTE_OPEN.search(view, s.start, s.end)):
         return [("appeal_unit", unit, 0.45)]
-    return []
+    complaint = _reported_complaint(view, s)
+    return [("appeal_complaint", complaint, 0.45)] if complaint else []
+
+
+_SUBJECT_GAP = 100  # characters between the soldiers named and the verb reporting what they said
+
+
+def _reported_complaint(view: str, s: Sentence) -> re.Match[str] | None:
+    """Soldiers reporting what they were left without: «мобилизованные сообщили, что их
+    отправили на штурм без подготовки», "the men said they were sent in without ammunition".
+    The soldiers come first (they are the subject), the hardship after the verb."""
+    for verb in finditer("report_speech", view, s.start, s.end):
+        actor = None
+        for found in finditer("actor", view, max(s.start, verb.start() - _SUBJECT_GAP), verb.start()):
+            actor = found
+        if actor is not None and search("hardship", view, verb.end(), s.end):
+            return verb
+    return None
 
 
 def _other_types(view: str, s: Sentence, sentences: list[Sentence], i: int) -> list[tuple[str, re.Match[str], float]]:
@@ -166,7 +184,7 @@ def classify_sentences(
             aggregates.append(make_aggregate(text, document_id, s.start, s.end, number, counted or found[0][0]))
             previous_generic = True
             continue
-        weak = all(kind in {"video_weak", "appeal_unit"} for kind, _, _ in found)
+        weak = all(kind in WEAK_APPEALS for kind, _, _ in found)
         if previous_generic and (weak or _ANAPHORA.match(view, s.start, s.end)):
             continue  # the description of a general pattern goes on
         if _blocked(view, sentences, i):

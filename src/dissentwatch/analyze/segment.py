@@ -84,7 +84,10 @@ def anchors(view: str, start: int, end: int) -> tuple[set[str], set[str], set[st
     return units, dates, regions
 
 
-_WEAK = {"appeal_unspecified", "video_weak", "appeal_unit"}
+WEAK_APPEALS = frozenset({"video_weak", "appeal_unit", "appeal_complaint"})
+"""Appeals read from soldiers speaking, a unit quoted or a complaint reported: they count only in
+a document about appeals (:func:`_resolve_weak`)."""
+_WEAK = {"appeal_unspecified", *WEAK_APPEALS}
 
 
 def _resolve_weak(view: str, candidates: list[Candidate]) -> list[Candidate]:
@@ -92,13 +95,13 @@ def _resolve_weak(view: str, candidates: list[Candidate]) -> list[Candidate]:
     strong = [c for c in candidates if c.type in {"video_appeal", "written_appeal"}]
     context = strong or search("appeal", view) or search("strong_video_appeal", view)
     if not context:
-        return [c for c in candidates if c.type not in {"video_weak", "appeal_unit"}]
+        return [c for c in candidates if c.type not in WEAK_APPEALS]
     video = any(c.type == "video_appeal" for c in strong) or (not strong and search("video", view))
     dominant = "video_appeal" if video else "written_appeal"
     for c in candidates:
         if c.type == "video_weak":
             c.type = "video_appeal"
-        elif c.type == "appeal_unit":
+        elif c.type in WEAK_APPEALS:
             c.type = dominant
     return candidates
 
