@@ -244,3 +244,26 @@ def test_a_lone_soldier_or_a_pair_is_no_identifying_head_count() -> None:
     assert participant_range(1) is None and participant_range(2) is None and participant_range(True) is None
     assert participant_range(20) == (20, 20) and participant_range([10, 5]) == (5, 10)
     assert participant_range([1, 2]) is None and participant_range("12") is None
+
+
+def test_a_report_repeating_one_earlier_reports_complaints_joins_its_event(store: Store) -> None:
+    """The complaints of a new report are compared with each earlier report's own list: their
+    union grows with every report an event gathers, and would hide a retelling of one of them."""
+    orenburg = [{"name": "Orenburg Oblast", "iso": "RU-ORE"}]
+    short = ["frontal_assaults", "insufficient_training", "poor_command"]
+    long = [*short, "misassignment", "subordination", "supplies", "heavy_casualties"]
+    first = add_document(store, "a/1", "Мобилизованные оренбуржцы записали видео.", published="2023-03-04T10:00:00Z")
+    second = add_document(store, "b/1", "Оренбургские мобилизованные снова о штурмах.", published="2023-03-05T10:00:00Z")
+    retold = add_document(store, "c/1", "Мобилизованные из Оренбурга пожаловались.", published=None)
+    save(store, first, mention(store, first, "video_appeal", "записали видео",
+                               fields={"home_regions": orenburg, "date": "2023-03-04", "grievances": short}))
+    save(store, second, mention(store, second, "video_appeal", "снова о штурмах",
+                                fields={"home_regions": orenburg, "date": "2023-03-05", "grievances": long}))
+    save(store, retold, mention(store, retold, "written_appeal", "пожаловались",
+                                fields={"home_regions": orenburg, "grievances": short}))
+    resolve_mentions(store)
+    assert events_of(store, "a/1") == events_of(store, "b/1") == events_of(store, "c/1")
+    reason = json.loads(store.scalar(
+        "SELECT em.reason FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
+        "JOIN documents d ON d.id = m.document_id WHERE d.external_id = 'c/1'"))
+    assert reason["signals"]["grievances"] == 1.0

@@ -59,6 +59,7 @@ class EventProfile:
     participants: set[tuple[int, int]] = field(default_factory=set)
     killed: set[int] = field(default_factory=set)
     grievances: Counter[str] = field(default_factory=Counter)
+    grievance_sets: list[frozenset[str]] = field(default_factory=list)  # per report, the first 64
     text: str = ""
     vector: Any = None
 
@@ -93,6 +94,8 @@ class EventProfile:
         self.participants.update(p for p in (m.participants,) if p)
         self.killed.update(k for k in (m.killed,) if k)
         self.grievances.update(m.grievances)
+        if m.grievances and len(self.grievance_sets) < 64:
+            self.grievance_sets.append(frozenset(m.grievances))
         if len(self.sketch) < 256:
             self.sketch |= m.sketch
         if len(self.quotes) < 256:
@@ -124,6 +127,7 @@ def absorb(target: EventProfile, other: EventProfile) -> None:
     target.participants |= other.participants
     target.killed |= other.killed
     target.grievances.update(other.grievances)
+    target.grievance_sets.extend(other.grievance_sets[: max(0, 64 - len(target.grievance_sets))])
     target.sketch |= other.sketch
     target.quotes |= other.quotes
     target.verdict = target.verdict or other.verdict
@@ -246,7 +250,8 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     if m.location and m.location in e.locations:
         # a village names an occurrence far better than a big city, a region or a country
         add("location", {"country": "location_equal_country", "region": "location_equal_region",
-                         "city": "location_equal_city"}.get(m.location_precision or "", "location_equal"))
+                         "city": "location_equal_city", "village": "location_equal"}.get(
+                             m.location_precision or "", "location_equal"))
 
 
 def _score_text(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
@@ -275,11 +280,12 @@ def _score_details(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
             add("participants", "participants_conflict")
     if m.killed and e.killed:
         add("killed", "killed_equal" if m.killed in e.killed else "killed_conflict")
-    shared = m.grievances & e.grievances.keys()
-    if len(shared) >= 3:  # two complaints (assaults, losses) are shared by most appeals
-        jaccard = len(shared) / len(m.grievances | e.grievances.keys())
-        if jaccard >= 0.5:
-            add("grievances", "grievances_jaccard", jaccard)
+    # Compared with each earlier report's own list, not with their union, which grows with every
+    # report an event gathers. Two complaints (assaults, losses) are shared by most appeals.
+    best = max((len(m.grievances & g) / len(m.grievances | g) for g in e.grievance_sets
+                if len(m.grievances & g) >= 3), default=0.0)
+    if best >= 0.5:
+        add("grievances", "grievances_jaccard", best)
 
 
 @dataclass
