@@ -148,3 +148,22 @@ def test_latin_names_match_whatever_their_accents(text: str, name: str, quote: s
 
 def test_accents_do_not_make_other_words_places() -> None:
     assert find_places("Le café et la forêt près de l'école.", "fr") == []
+
+
+def test_villages_are_placed_more_exactly_than_cities() -> None:
+    (village,) = find_places("They held the village of Vodiane for two weeks.", "en")
+    (city,) = find_places("They were sent to Bakhmut.", "en")
+    assert (village.precision, city.precision) == ("village", "city")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("near the village of Pavlovca", ["Pavlivka"]),  # one letter off, after "village of"
+        ("le village de Zaitsevo", ["Zaitseve"]),
+        ("Pavlovca was quiet.", []),  # the same word with no settlement word before it
+        ("the village of Pavlovsk", []),  # two letters off
+    ],
+)
+def test_a_settlement_word_lets_a_short_name_be_one_letter_off(text: str, found: list[str]) -> None:
+    assert [m.name_en for m in find_places(text, "en")] == found

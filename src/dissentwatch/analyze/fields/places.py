@@ -40,6 +40,7 @@ class Place:
     lon: float
     city: bool = False
     ambiguous: bool = False
+    village: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,7 @@ class PlaceMatch:
     quote: str
     adjective: bool = False
     precision: str = "region"
-    """region or city: how exactly the coordinates place it."""
+    """region, city or village: how exactly the coordinates place it."""
     demonym: bool = False
     """Named by its people («белгородцы»): the place is where they are from."""
 
@@ -91,7 +92,8 @@ def places() -> tuple[tuple[Place, dict[str, list[str]]], ...]:
     out = [(Place(r["name"], r["iso"], r["kind"], r["lat"], r["lon"]),
             r["names"] | {"demonym_ru": r.get("demonyms", {}).get("ru", [])}) for r in data["regions"]]
     out += [
-        (Place(c["name"], c["region"], "city", c["lat"], c["lon"], True, bool(c.get("ambiguous"))), c["names"])
+        (Place(c["name"], c["region"], "city", c["lat"], c["lon"], True, bool(c.get("ambiguous")),
+               c.get("settlement") == "village"), c["names"])
         for c in data["cities"]
     ]
     return tuple(out)
@@ -195,8 +197,9 @@ def _followed_by_name(toks: list[Token], i: int) -> bool:
 
 
 def _match(place: Place, start: int, end: int, text: str, form: str = "name") -> PlaceMatch:
+    precision = "village" if place.village else "city" if place.city else "region"
     return PlaceMatch(place.iso, place.name, place.kind, place.lat, place.lon, start, end, text[start:end],
-                      form != "name", "city" if place.city else "region", form == "demonym")
+                      form != "name", precision, form == "demonym")
 
 
 # --- other languages: surface forms ---------------------------------------------------------
@@ -318,14 +321,14 @@ def _deletions(word: str) -> set[str]:
 
 @cache
 def _fuzzy_index() -> dict[str, list[tuple[str, Place]]]:
-    """Single-word English and French names of at least ``_FUZZY_MIN`` letters, keyed by the
-    name and by each of its one-letter deletions (symmetric-delete lookup)."""
+    """Single-word English and French names of at least ``_SETTLEMENT_MIN`` letters, keyed by
+    the name and by each of its one-letter deletions (symmetric-delete lookup)."""
     index: dict[str, list[tuple[str, Place]]] = defaultdict(list)
     for place, names in places():
         if place.ambiguous:
             continue
         for name in {n for lang in ("en", "fr") for n in names.get(lang, [])}:
-            if " " in name or len(name) < _FUZZY_MIN or not name.isalpha():
+            if " " in name or len(name) < _SETTLEMENT_MIN or not name.isalpha():
                 continue
             lowered = name.lower()
             for key in {lowered} | _deletions(lowered):
@@ -345,15 +348,28 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+# After a word for a settlement ("the village of", «wsi», «du village de») a shorter name may be
+# one letter off too: the word says a place is named, and villages are spelt many ways.
+_SETTLEMENT_MIN = 6
+_SETTLEMENT_BEFORE = re.compile(
+    r"(?:village|town|settlement|villages?\s+de|localité\s+de|bourg\s+de|wsi|wieś|wsią|miejscowości|miasteczka|"
+    r"dorf|dorfes|ortschaft|obce|vesnice|villaggio|paese|pueblo|aldea|localidad)(?:\s+(?:of|de|d'|du))?\s+$",
+    re.IGNORECASE)
+
+
 def _misspelt_match(text: str, position: int, end: int) -> PlaceMatch | None:
-    """A capitalised word one letter off exactly one gazetteer name (first letter kept)."""
+    """A capitalised word one letter off exactly one gazetteer name (first letter kept): of at
+    least 9 letters, or of at least 6 after a word for a settlement (then a city or village)."""
     m = _LATIN_WORD.match(text, position, end)
-    if m is None or len(m.group()) < _FUZZY_MIN:
+    if m is None or len(m.group()) < _SETTLEMENT_MIN:
+        return None
+    settlement = _SETTLEMENT_BEFORE.search(text, max(0, position - 30), position) is not None
+    if len(m.group()) < _FUZZY_MIN and not settlement:
         return None
     word = m.group().lower()
     index = _fuzzy_index()
     candidates = {(name, place) for key in {word} | _deletions(word) for name, place in index.get(key, ())
-                  if name[0] == word[0] and _one_edit(name, word)}
+                  if name[0] == word[0] and _one_edit(name, word) and (len(name) >= _FUZZY_MIN or place.city)}
     places_found = {place.iso for _, place in candidates}
     if len(places_found) != 1:
         return None
