@@ -90,7 +90,22 @@ def test_demo_corpus_imports(cli, db_path: Path) -> None:  # type: ignore[no-unt
         assert copy[0]["copy_of"] is not None  # the forwarded copy is linked to the original post
         languages = {r[0] for r in store.query("SELECT language FROM documents WHERE source_kind = 'files'")}
         assert languages == {"ru", "en"}
+        ids = {r[0] for r in store.query("SELECT external_id FROM documents WHERE source_kind = 'files'")}
+        assert ids == {f"demo/articles/{p.name}" for p in articles.iterdir()}  # the same in every checkout
         html = store.query("SELECT text FROM documents WHERE external_id LIKE '%.html'")[0]["text"]
         assert "1443-го мотострелкового полка" in html and "fetch(" not in html and "analytics" not in html
     again = cli("collect", "demo")
     assert "0 added" in again.output
+
+
+def test_ids_under_an_id_root_are_portable(cli, tmp_path: Path, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for machine in ("first", "second"):
+        folder = tmp_path / machine / "reports" / "2023"
+        folder.mkdir(parents=True)
+        (folder / "a.txt").write_text("Бойцы 312-го полка записали обращение.", encoding="utf-8")
+        result = cli("collect", "files", str(folder), "--id-root", str(tmp_path / machine))
+        assert result.exit_code == 0, result.output
+    with Store(db_path) as store:  # the copy on the second machine is the same document
+        assert [r[0] for r in store.query("SELECT external_id FROM documents")] == ["reports/2023/a.txt"]
+    outside = cli("collect", "files", str(tmp_path / "first"), "--id-root", str(tmp_path / "second" / "reports"))
+    assert outside.exit_code == 1 and "not inside the id root" in outside.output

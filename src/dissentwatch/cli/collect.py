@@ -93,18 +93,21 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--map", "column_map", multiple=True, metavar="FIELD=COLUMN",
               help="For CSV files: which column holds a contract field (id, text, title, url, outlet, published, language).")
+@click.option("--id-root", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Text and HTML files get ids relative to DIR (portable) instead of their absolute paths.")
 @pass_context
-def collect_files_command(ctx: Context, paths: tuple[Path, ...], column_map: tuple[str, ...]) -> None:
+def collect_files_command(ctx: Context, paths: tuple[Path, ...], column_map: tuple[str, ...], id_root: Path | None) -> None:
     """Import .txt, .md, .html, .jsonl, .json and .csv files, or folders of them.
 
     JSON Lines follow the import contract (id, text, title, url, outlet, published, language).
     A .txt or .md file may start with a front matter block: '---' lines around 'key: value'
-    lines (title, outlet, published, url, author, language).
+    lines (title, outlet, published, url, author, language). A text or HTML file's id is its
+    absolute path, or with --id-root its path under that folder, the same wherever it is copied.
     """
     from dissentwatch.collect.files import collect_files
 
     mapping = _parse_map(column_map)
-    items = collect_files(paths, mapping)
+    items = collect_files(paths, mapping, id_root)
     run_collector(ctx, "collect files " + " ".join(map(str, paths)), items, "files")
 
 
@@ -239,7 +242,8 @@ def collect_demo_command(ctx: Context) -> None:
     from dissentwatch.demo import demo_paths
 
     export, articles = demo_paths()
-    items = itertools.chain(collect_telegram_export(export), collect_files([articles]))
+    # ids like "demo/articles/en_….md": the same in every checkout and install
+    items = itertools.chain(collect_telegram_export(export), collect_files([articles], id_root=articles.parent.parent))
     run_collector(ctx, "collect demo", items, "demo documents")
 
 

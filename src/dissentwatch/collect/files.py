@@ -47,22 +47,27 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path | CollectError]:
 
 
 def collect_files(
-    paths: Iterable[Path], column_map: Mapping[str, str] | None = None
+    paths: Iterable[Path], column_map: Mapping[str, str] | None = None, id_root: Path | None = None
 ) -> Iterator[Document | CollectError]:
-    """Documents from every file and folder in ``paths``; errors name file and line."""
+    """Documents from every file and folder in ``paths``; errors name file and line.
+
+    A text or HTML file's id is its absolute path, or with ``id_root`` its path under that
+    folder (the same on every machine the folder is copied to).
+    """
     for path in iter_paths(paths):
         if isinstance(path, CollectError):
             yield path
             continue
         try:
-            yield from collect_file(path, column_map)
+            yield from collect_file(path, column_map, id_root)
         except CollectError as exc:
             yield exc
         except OSError as exc:
             yield CollectError(f"{path}: cannot read: {exc.strerror or exc}")
 
 
-def collect_file(path: Path, column_map: Mapping[str, str] | None = None) -> Iterator[Document | CollectError]:
+def collect_file(path: Path, column_map: Mapping[str, str] | None = None,
+                 id_root: Path | None = None) -> Iterator[Document | CollectError]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise CollectError(
@@ -81,12 +86,12 @@ def collect_file(path: Path, column_map: Mapping[str, str] | None = None) -> Ite
     elif suffix == ".csv":
         yield from _collect_csv(path, column_map or {})
     elif suffix in HTML_SUFFIXES:
-        yield _html_document(path)
+        yield _html_document(path, file_id(path, id_root))
     else:
-        yield _text_document(path)
+        yield _text_document(path, file_id(path, id_root))
 
 
-def _text_document(path: Path) -> Document:
+def _text_document(path: Path, ident: str) -> Document:
     meta, text = split_front_matter(read_text_file(path))
     text = text.strip()
     if not text:
@@ -100,7 +105,7 @@ def _text_document(path: Path) -> Document:
         raise CollectError(f"{path}: bad 'published' in the front matter: {exc}") from None
     language = meta.get("language") or None
     return Document(
-        SOURCE_KIND, external_id=file_id(path), text=text, title=title, url=meta.get("url"),
+        SOURCE_KIND, external_id=ident, text=text, title=title, url=meta.get("url"),
         outlet=meta.get("outlet"), author=meta.get("author"), published=published,
         language=language, language_score=1.0 if language else None,
         raw={"path": str(path), **({"front_matter": meta} if meta else {})},
@@ -124,18 +129,25 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     return {}, text
 
 
-def file_id(path: Path) -> str:
-    """A file's document id: its absolute path (re-importing the same file adds nothing)."""
-    return str(path.resolve())
+def file_id(path: Path, id_root: Path | None = None) -> str:
+    """A file's document id: its absolute path (re-importing the same file adds nothing), or its
+    path under ``id_root`` with "/" separators."""
+    resolved = path.resolve()
+    if id_root is None:
+        return str(resolved)
+    try:
+        return resolved.relative_to(id_root.resolve()).as_posix()
+    except ValueError:
+        raise CollectError(f"{path}: not inside the id root {id_root}") from None
 
 
-def _html_document(path: Path) -> Document:
+def _html_document(path: Path, ident: str) -> Document:
     html = read_text_file(path)
     page = extract_html(html, url=None)
     if not page.text:
         raise CollectError(f"{path}: no main text found in the HTML")
     return Document(
-        SOURCE_KIND, external_id=file_id(path), text=page.text, title=page.title,
+        SOURCE_KIND, external_id=ident, text=page.text, title=page.title,
         published=page.published, author=page.author, outlet=page.sitename, url=page.url,
         raw={"path": str(path)},
     )
