@@ -167,6 +167,10 @@ def test_appealing_a_sentence_is_the_prosecution_not_a_legal_challenge(text: str
                "подготовки. Депутат обратился в прокуратуру с просьбой проверить их слова."),
         ("en", "Reservists from the Tver region said they had been sent to the front without proper training. "
                "A local councillor has appealed to prosecutors."),
+        # quoted first, attributed after, told to the press (no appeal word anywhere)
+        ("ru", "«Нет патронов, нет еды, ничего нет», — рассказал изданию мобилизованный из Костромы. "
+               "По его словам, их роту оставили в поле на трое суток."),
+        ("en", "\"We have no ammunition and no food,\" a mobilised soldier from Kostroma told reporters."),
     ],
 )
 def test_a_complaint_the_soldiers_reported_is_their_appeal(lang: str, text: str) -> None:
@@ -184,6 +188,8 @@ def test_a_complaint_the_soldiers_reported_is_their_appeal(lang: str, text: str)
                "Министр обратился к прокурору."),
         # a reported complaint in a document that is not about appeals
         ("en", "The soldiers said they were sent in without ammunition, the ministry confirmed on Monday."),
+        # a quotation of hardship told to the press by someone who is not a soldier
+        ("ru", "«Нет еды, нет света», — рассказала изданию жительница Белгорода."),
     ],
 )
 def test_reports_that_are_not_a_soldiers_complaint(lang: str, text: str) -> None:

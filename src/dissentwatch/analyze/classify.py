@@ -121,16 +121,26 @@ def _weak_appeal_types(view: str, s: Sentence) -> list[tuple[str, re.Match[str],
 _SUBJECT_GAP = 100  # characters between the soldiers named and the verb reporting what they said
 
 
+_QUOTE_CLOSE = re.compile(r"[»”\"][,.!?…]?(?=\s*[—–-]*\s*\w)")
+
+
 def _reported_complaint(view: str, s: Sentence) -> re.Match[str] | None:
     """Soldiers reporting what they were left without: «мобилизованные сообщили, что их
-    отправили на штурм без подготовки», "the men said they were sent in without ammunition".
-    The soldiers come first (they are the subject), the hardship after the verb."""
+    отправили на штурм без подготовки», "the men said they were sent in without ammunition";
+    or quoted first: «Нет оружия, нет питания», — рассказал мобилизованный; "No ammunition," a
+    soldier told reporters. The soldiers are the subject: named before the verb, with the
+    hardship after it; or named with the verb right after a quotation of the hardship."""
     for verb in finditer("report_speech", view, s.start, s.end):
         actor = None
         for found in finditer("actor", view, max(s.start, verb.start() - _SUBJECT_GAP), verb.start()):
             actor = found
         if actor is not None and search("hardship", view, verb.end(), s.end):
             return verb
+    for close in _QUOTE_CLOSE.finditer(view, s.start, s.end):
+        tail = min(s.end, close.end() + _SUBJECT_GAP)
+        attributed = search("report_speech", view, close.end(), tail)
+        if attributed and search("actor", view, close.end(), tail) and search("hardship", view, s.start, close.start()):
+            return attributed
     return None
 
 

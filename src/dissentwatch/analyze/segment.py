@@ -93,7 +93,11 @@ _WEAK = {"appeal_unspecified", *WEAK_APPEALS}
 def _resolve_weak(view: str, candidates: list[Candidate]) -> list[Candidate]:
     """Weak appeals count only in a document about appeals (an appeal trigger somewhere in it)."""
     strong = [c for c in candidates if c.type in {"video_appeal", "written_appeal"}]
-    context = strong or search("appeal", view) or search("strong_video_appeal", view)
+    context = bool(strong or search("appeal", view) or search("strong_video_appeal", view))
+    if not context and search("media_speech", view):
+        # soldiers talking to the press: the complaints they report are public ones
+        candidates = [c for c in candidates if c.type not in WEAK_APPEALS - {"appeal_complaint"}]
+        context = any(c.type == "appeal_complaint" for c in candidates)
     if not context:
         return [c for c in candidates if c.type not in WEAK_APPEALS]
     video = any(c.type == "video_appeal" for c in strong) or (not strong and search("video", view))
