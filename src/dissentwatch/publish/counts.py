@@ -46,9 +46,10 @@ class Counts:
                 "groups": self.groups}
 
 
-def count_events(store: Store, by: list[str] | None = None, **filters: Any) -> Counts:
+def count_events(store: Store, by: list[str] | None = None, totals: bool = True, **filters: Any) -> Counts:
     """Events per group of the dimensions in ``by`` (see ``DIMENSIONS``) under the filters of
-    ``store.events.query_events`` (rejected events left out unless ``include_rejected=True``)."""
+    ``store.events.query_events`` (rejected events left out unless ``include_rejected=True``);
+    with ``totals``, also the distinct events, regions and units over everything matched."""
     by = list(by or ["type"])
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
@@ -58,6 +59,9 @@ def count_events(store: Store, by: list[str] | None = None, **filters: Any) -> C
     sql_where = " AND ".join(where)
     counts = Counts(by)
     counts.groups = _groups(store, by, sql_where, params)
+    if not totals:
+        counts.events = sum(int(g["events"]) for g in counts.groups) if not _joins_regions(by) else 0
+        return counts
     row = store.query(
         f"SELECT COUNT(DISTINCT e.id), COUNT(DISTINCT COALESCE(NULLIF(r.iso, ''), r.name)), "
         f"COUNT(DISTINCT {DIMENSIONS['unit']}) FROM events e {_REGIONS} WHERE {sql_where}",
@@ -67,12 +71,18 @@ def count_events(store: Store, by: list[str] | None = None, **filters: Any) -> C
     return counts
 
 
+def _joins_regions(by: list[str]) -> bool:
+    return any(d.startswith("region") for d in by)
+
+
 def _groups(store: Store, by: list[str], sql_where: str, params: list[Any]) -> list[dict[str, Any]]:
-    join = _REGIONS if any(d.startswith("region") for d in by) else ""
+    join = _REGIONS if _joins_regions(by) else ""
     columns = ", ".join(f"{DIMENSIONS[d]} AS {d}" for d in by)
     order = ", ".join(f"{d} IS NULL, {d}" for d in by)
+    # one row per event unless regions are joined in: COUNT(*) then, several times cheaper
+    counted = "COUNT(DISTINCT e.id)" if join else "COUNT(*)"
     rows = store.query(
-        f"SELECT {columns}, COUNT(DISTINCT e.id) AS events FROM events e {join} "
+        f"SELECT {columns}, {counted} AS events FROM events e {join} "
         f"WHERE {sql_where} GROUP BY {', '.join(by)} ORDER BY {order}",
         params,
     )

@@ -64,7 +64,7 @@ def _summary(store: Store) -> dict[str, Any]:
     """The dashboard's aggregates over every event: counts, the chart, the map."""
     return {
         "by_type": count_events(store, by=["type"]),
-        "by_status": count_events(store, by=["review_status"], include_rejected=True),
+        "by_status": count_events(store, by=["review_status"], totals=False, include_rejected=True),
         "chart": timeline(store), "map": map_points(store),
         "documents": store.scalar("SELECT COUNT(*) FROM documents"),
     }
