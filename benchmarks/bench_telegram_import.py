@@ -145,7 +145,8 @@ def stage_costs(export: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=20_000,
+                        help="As collect telegram-export (default 20,000; fewer when texts pass 8M characters).")
     parser.add_argument("--keep", type=Path, help="Write the export and database here and keep them.")
     parser.add_argument("--profile", action="store_true", help="Print the top functions by time.")
     parser.add_argument("--stages", action="store_true",

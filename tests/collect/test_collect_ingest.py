@@ -55,3 +55,19 @@ def test_short_russian_posts_skip_the_model_but_not_their_neighbours() -> None:
     assert document_language("Мобилизованные вышли.") == ("ru", 0.95)  # ы: not Ukrainian or Bulgarian
     assert document_language("Ми вийшли з окопів.")[0] == "uk"
     assert document_language("Мы вышлі з акопаў.")[1] != 0.95  # Belarusian letters go to the model
+
+
+def test_batches_close_early_when_their_texts_are_long(store: Store, db_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    committed: list[int] = []
+    reader = sqlite3.connect(db_path)
+
+    def stream():  # type: ignore[no-untyped-def]
+        for i in range(7):
+            committed.append(reader.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+            yield Document("files", f"long-{i}", f"{i} " + "слово " * 170)  # about 1,000 characters
+
+    stats = ingest(store, stream(), batch_size=100, batch_chars=2500)
+    assert stats.added == 7
+    assert committed == [0, 0, 0, 3, 3, 3, 6]  # three texts pass 2,500 characters: a batch each

@@ -164,14 +164,21 @@ def _record_edit(conn: sqlite3.Connection, row: sqlite3.Row, doc: Document, dige
     )
 
 
+BATCH_CHARS = 8_000_000
+"""Text characters per committed batch at most: large batches write each hot index page once
+for many documents (bulk imports), and this bounds what a batch holds in memory."""
+
+
 def ingest(
     store: Store,
     documents: Iterable[Document | Exception],
     run_id: int | None = None,
     batch_size: int = 500,
     stats: IngestStats | None = None,
+    batch_chars: int = BATCH_CHARS,
 ) -> IngestStats:
-    """Upsert a stream of documents in committed batches.
+    """Upsert a stream of documents in committed batches of ``batch_size`` documents, or fewer
+    when their texts reach ``batch_chars`` characters (memory stays bounded whatever the sizes).
 
     Collectors yield an ``Exception`` (with a message naming file and line) for an item they
     could not read: it is recorded and the stream goes on. A crash loses at most the open batch;
@@ -179,6 +186,7 @@ def ingest(
     """
     stats = stats or IngestStats()
     batch: list[Document] = []
+    chars = 0
     for item in documents:
         if isinstance(item, Exception):
             stats.errors.append(str(item))
@@ -188,9 +196,10 @@ def ingest(
                                 f"(one of {', '.join(SOURCE_KINDS)})")
             continue
         batch.append(item)
-        if len(batch) >= batch_size:
+        chars += len(item.text)
+        if len(batch) >= batch_size or chars >= batch_chars:
             _write_batch(store, batch, run_id, stats)
-            batch = []
+            batch, chars = [], 0
     if batch:
         _write_batch(store, batch, run_id, stats)
     return stats
