@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import sqlite3
@@ -185,6 +186,19 @@ def ingest(
     re-running skips what was committed.
     """
     stats = stats or IngestStats()
+    threshold = gc.get_threshold()
+    # Documents form no reference cycles, yet at the default threshold (700 new objects) the
+    # collector walks a whole open batch thousands of times during a bulk import.
+    gc.set_threshold(max(threshold[0], 50_000), threshold[1], max(threshold[2], 100))
+    try:
+        _ingest(store, documents, run_id, batch_size, stats, batch_chars)
+    finally:
+        gc.set_threshold(*threshold)
+    return stats
+
+
+def _ingest(store: Store, documents: Iterable[Document | Exception], run_id: int | None, batch_size: int,
+            stats: IngestStats, batch_chars: int) -> None:
     batch: list[Document] = []
     chars = 0
     for item in documents:
@@ -202,7 +216,6 @@ def ingest(
             batch, chars = [], 0
     if batch:
         _write_batch(store, batch, run_id, stats)
-    return stats
 
 
 def _write_batch(store: Store, batch: list[Document], run_id: int | None, stats: IngestStats) -> None:
