@@ -194,3 +194,9 @@ def test_a_complaint_the_soldiers_reported_is_their_appeal(lang: str, text: str)
 )
 def test_reports_that_are_not_a_soldiers_complaint(lang: str, text: str) -> None:
     assert analyze_text(text, 1, lang).mentions == []
+
+
+def test_a_soldier_speaking_of_the_enemys_hardship_is_no_complaint() -> None:
+    first = "Командир батальона заявил, что противник остался без боеприпасов."
+    text = first + " Позже жёны мобилизованных записали обращение к губернатору."
+    assert all(m.start >= len(first) for m in analyze_text(text, 1, "ru").mentions)

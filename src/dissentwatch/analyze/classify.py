@@ -121,6 +121,8 @@ def _weak_appeal_types(view: str, s: Sentence) -> list[tuple[str, re.Match[str],
 _SUBJECT_GAP = 100  # characters between the soldiers named and the verb reporting what they said
 
 
+_THEMSELVES = re.compile(r"\b(?:их|им|ими|нас|нам|нами|мы|они|сами|себя|їх|їм|ми|вони|they|them|their|we|us|our|"
+                         r"ils|eux|leurs?|nous|on)\b")
 _QUOTE_CLOSE = re.compile(r"[»”\"][,.!?…]?(?=\s*[—–-]*\s*\w)")
 
 
@@ -134,7 +136,10 @@ def _reported_complaint(view: str, s: Sentence) -> re.Match[str] | None:
         actor = None
         for found in finditer("actor", view, max(s.start, verb.start() - _SUBJECT_GAP), verb.start()):
             actor = found
-        if actor is not None and search("hardship", view, verb.end(), s.end):
+        hardship = search("hardship", view, verb.end(), s.end) if actor is not None else None
+        # what they were left without is their own: «что их отправили…», "they had been sent…"
+        # (not «командир заявил, что противник остался без боеприпасов»)
+        if hardship and _THEMSELVES.search(view, verb.end(), hardship.end()):
             return verb
     for close in _QUOTE_CLOSE.finditer(view, s.start, s.end):
         tail = min(s.end, close.end() + _SUBJECT_GAP)
