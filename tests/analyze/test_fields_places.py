@@ -153,7 +153,7 @@ def test_accents_do_not_make_other_words_places() -> None:
 def test_villages_are_placed_more_exactly_than_cities() -> None:
     (village,) = find_places("They held the village of Vodiane for two weeks.", "en")
     (city,) = find_places("They were sent to Bakhmut.", "en")
-    assert (village.precision, city.precision) == ("village", "city")
+    assert (village.precision, city.precision) == ("exact", "city")
 
 
 @pytest.mark.parametrize(

@@ -250,7 +250,7 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     if m.location and m.location in e.locations:
         # a village names an occurrence far better than a big city, a region or a country
         add("location", {"country": "location_equal_country", "region": "location_equal_region",
-                         "city": "location_equal_city", "village": "location_equal"}.get(
+                         "city": "location_equal_city", "exact": "location_equal"}.get(
                              m.location_precision or "", "location_equal"))
 
 

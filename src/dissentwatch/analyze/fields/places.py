@@ -57,7 +57,7 @@ class PlaceMatch:
     quote: str
     adjective: bool = False
     precision: str = "region"
-    """region, city or village: how exactly the coordinates place it."""
+    """region, city or exact (a village): how exactly the coordinates place it."""
     demonym: bool = False
     """Named by its people («белгородцы»): the place is where they are from."""
 
@@ -197,7 +197,7 @@ def _followed_by_name(toks: list[Token], i: int) -> bool:
 
 
 def _match(place: Place, start: int, end: int, text: str, form: str = "name") -> PlaceMatch:
-    precision = "village" if place.village else "city" if place.city else "region"
+    precision = "exact" if place.village else "city" if place.city else "region"  # a village is a point
     return PlaceMatch(place.iso, place.name, place.kind, place.lat, place.lon, start, end, text[start:end],
                       form != "name", precision, form == "demonym")
 
