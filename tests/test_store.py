@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -143,3 +144,25 @@ def test_unknown_source_kind_is_reported_and_the_batch_goes_on(store: Store) -> 
     assert stats.errors == ["f-1: unknown source kind 'fax' (one of telegram_export, telegram, feed, web, files, media)"]
     found = get_document(store, "ok-1")
     assert found is not None and found["source_kind"] == "files"
+
+
+def test_migration_gives_the_home_regions_of_older_events_their_coordinates(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    for number, _, sql in migration_files():
+        if number >= 43:
+            break
+        for statement in split_sql(sql):
+            conn.execute(statement)
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                     "applied TEXT NOT NULL)")
+        conn.execute("INSERT INTO migrations VALUES (?, 'old', '2026-01-01T00:00:00Z')", (number,))
+    regions = [{"name": "Kursk Oblast", "iso": "RU-KRS", "lat": 51.73, "lon": 36.19}, {"name": "somewhere"}]
+    conn.execute("INSERT INTO events (id, type, home_regions, created, updated) VALUES "
+                 "('ev-1', 'video_appeal', ?, 'now', 'now')", (json.dumps(regions),))
+    conn.executemany("INSERT INTO events_regions (event_id, iso, name, role) VALUES ('ev-1', ?, ?, 'home')",
+                     [("RU-KRS", "Kursk Oblast"), ("", "somewhere")])
+    conn.commit()
+    conn.close()
+    with Store(db_path) as store:
+        rows = {r["name"]: (r["lat"], r["lon"]) for r in store.query("SELECT name, lat, lon FROM events_regions")}
+    assert rows == {"Kursk Oblast": (51.73, 36.19), "somewhere": (None, None)}

@@ -267,3 +267,19 @@ def test_a_report_repeating_one_earlier_reports_complaints_joins_its_event(store
         "SELECT em.reason FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
         "JOIN documents d ON d.id = m.document_id WHERE d.external_id = 'c/1'"))
     assert reason["signals"]["grievances"] == 1.0
+
+
+def test_the_map_counts_home_regions_with_their_coordinates(store: Store) -> None:
+    from dissentwatch.web.views import map_points
+
+    kursk = [{"name": "Kursk Oblast", "iso": "RU-KRS"}]
+    for ext, unit, day in (("m/1", "255", "2023-03-06"), ("m/2", "155", "2023-05-20")):
+        doc = add_document(store, ext, f"Бойцы {unit}-го полка из Курской области записали видео.",
+                           published=f"{day}T10:00:00Z")
+        save(store, doc, mention(store, doc, "video_appeal", "записали видео", fields={
+            "unit": {"name": f"{unit}-го полка", "number": unit, "kind": "regiment"}, "date": day,
+            "home_regions": kursk}))
+    resolve_mentions(store)
+    (point,) = [p for p in map_points(store)["points"] if p["role"] == "home"]
+    assert (point["name"], point["n"]) == ("Kursk Oblast", 2)
+    assert abs(point["lat"] - 51.73) < 0.1 and abs(point["lon"] - 36.19) < 0.1

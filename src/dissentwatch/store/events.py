@@ -90,14 +90,23 @@ def upsert_event(
 def write_event_regions(conn: sqlite3.Connection, event_id: str, shape: Mapping[str, Any]) -> None:
     """Replace the ``events_regions`` rows of an event (home regions, and the location's region)."""
     conn.execute("DELETE FROM events_regions WHERE event_id = ?", (event_id,))
-    rows = {("home", r.get("iso") or "", r.get("name") or "") for r in shape.get("home_regions") or []}
+    rows: dict[tuple[str, str, str], tuple[float | None, float | None]] = {}
+    for r in shape.get("home_regions") or []:
+        if isinstance(r, dict):
+            rows.setdefault(("home", r.get("iso") or "", r.get("name") or ""), (_coordinate(r, "lat"), _coordinate(r, "lon")))
     location = shape.get("location") or {}
     if location.get("region_iso"):
-        rows.add(("location", location["region_iso"], location.get("region_name") or location["region_iso"]))
+        rows.setdefault(("location", location["region_iso"], location.get("region_name") or location["region_iso"]),
+                        (None, None))
     conn.executemany(
-        "INSERT OR IGNORE INTO events_regions (event_id, role, iso, name) VALUES (?, ?, ?, ?)",
-        [(event_id, *row) for row in rows if row[1] or row[2]],
+        "INSERT OR IGNORE INTO events_regions (event_id, role, iso, name, lat, lon) VALUES (?, ?, ?, ?, ?, ?)",
+        [(event_id, *key, *point) for key, point in rows.items() if key[1] or key[2]],
     )
+
+
+def _coordinate(region: Mapping[str, Any], key: str) -> float | None:
+    value = region.get(key)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def link_mentions(

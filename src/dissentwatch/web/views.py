@@ -194,11 +194,9 @@ def _nice_steps(top: int) -> list[int]:
 
 
 _LIVE = "e.merged_into IS NULL AND e.review_status != 'rejected'"
-_HOME_PLACES = (
-    "SELECT json_extract(j.value, '$.name') AS name, MIN(json_extract(j.value, '$.lat')) AS lat, "
-    "MIN(json_extract(j.value, '$.lon')) AS lon, COUNT(*) AS n FROM events e, json_each(e.home_regions) j "
-    f"WHERE {_LIVE} AND json_valid(e.home_regions) AND json_type(e.home_regions) = 'array' "
-    "AND json_type(j.value) = 'object' GROUP BY 1"
+_HOME_PLACES = (  # events_regions holds each event's home regions with their coordinates (migration 0043)
+    "SELECT r.name AS name, MIN(r.lat) AS lat, MIN(r.lon) AS lon, COUNT(*) AS n FROM events_regions r "
+    f"JOIN events e ON e.id = r.event_id WHERE r.role = 'home' AND {_LIVE} GROUP BY r.name"
 )
 _LOCATIONS = (
     "SELECT json_extract(e.location, '$.name') AS name, MIN(json_extract(e.location, '$.lat')) AS lat, "
