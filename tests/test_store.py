@@ -113,16 +113,21 @@ def test_copies_are_looked_up_through_the_hash_prefix_index(store: Store) -> Non
     assert "documents_hash_prefix" in plan
 
 
-def test_migration_rebuilds_the_search_index_of_an_older_store(db_path: Path) -> None:
+def _store_before_migration(db_path: Path, number: int) -> sqlite3.Connection:
+    """A store file as an older version left it: the migrations before ``number`` applied."""
     conn = sqlite3.connect(db_path)
-    for number, _, sql in migration_files():
-        if number >= 42:
+    conn.execute("CREATE TABLE migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)")
+    for applied, name, sql in migration_files():
+        if applied >= number:
             break
         for statement in split_sql(sql):
             conn.execute(statement)
-        conn.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                     "applied TEXT NOT NULL)")
-        conn.execute("INSERT INTO migrations VALUES (?, 'old', '2026-01-01T00:00:00Z')", (number,))
+        conn.execute("INSERT INTO migrations VALUES (?, ?, '2026-01-01T00:00:00Z')", (applied, name))
+    return conn
+
+
+def test_migration_rebuilds_the_search_index_of_an_older_store(db_path: Path) -> None:
+    conn = _store_before_migration(db_path, 42)
     conn.execute(
         "INSERT INTO documents (source_kind, external_id, collected, updated, text, content_hash) "
         "VALUES ('files', 'old-1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'жёны мобилизованных', ?)",
@@ -147,15 +152,7 @@ def test_unknown_source_kind_is_reported_and_the_batch_goes_on(store: Store) -> 
 
 
 def test_migration_gives_the_home_regions_of_older_events_their_coordinates(db_path: Path) -> None:
-    conn = sqlite3.connect(db_path)
-    for number, _, sql in migration_files():
-        if number >= 43:
-            break
-        for statement in split_sql(sql):
-            conn.execute(statement)
-        conn.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                     "applied TEXT NOT NULL)")
-        conn.execute("INSERT INTO migrations VALUES (?, 'old', '2026-01-01T00:00:00Z')", (number,))
+    conn = _store_before_migration(db_path, 43)
     regions = [{"name": "Kursk Oblast", "iso": "RU-KRS", "lat": 51.73, "lon": 36.19}, {"name": "somewhere"}]
     conn.execute("INSERT INTO events (id, type, home_regions, created, updated) VALUES "
                  "('ev-1', 'video_appeal', ?, 'now', 'now')", (json.dumps(regions),))
