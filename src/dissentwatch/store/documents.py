@@ -74,6 +74,7 @@ def _row_params(doc: Document, digest: str, run_id: int | None, now: str, copy_o
     )
 
 
+_KINDS = ", ".join(f"'{kind}'" for kind in SOURCE_KINDS)
 
 
 def external_id_clause(table: str = "", value: str = "?") -> str:
@@ -87,7 +88,11 @@ def external_id_clause(table: str = "", value: str = "?") -> str:
     return f"{prefix}source_kind IN ({_KINDS}) AND {prefix}external_id = {value}"
 
 
-_KINDS = ", ".join(f"'{kind}'" for kind in SOURCE_KINDS)
+def _unknown_kind(doc: Document) -> str | None:
+    """What is wrong with ``doc``'s source kind, or None when it is one of ``SOURCE_KINDS``."""
+    if doc.source_kind in SOURCE_KINDS:
+        return None
+    return f"{doc.external_id}: unknown source kind {doc.source_kind!r} (one of {', '.join(SOURCE_KINDS)})"
 
 # copies are found through an index on the first hex digits of the hash (migration 0042); the
 # expression must be written exactly so for SQLite to use that index
@@ -105,8 +110,9 @@ def upsert_document(
     Returns (outcome, document id, id of the document it copies or None). Call inside a
     transaction.
     """
-    if doc.source_kind not in SOURCE_KINDS:
-        raise ValueError(f"{doc.external_id}: unknown source kind {doc.source_kind!r} (one of {', '.join(SOURCE_KINDS)})")
+    problem = _unknown_kind(doc)
+    if problem:
+        raise ValueError(problem)
     digest = content_hash(doc.text)
     row = conn.execute(
         _EXISTING + " WHERE source_kind = ? AND external_id = ?", (doc.source_kind, doc.external_id)
@@ -205,9 +211,9 @@ def _ingest(store: Store, documents: Iterable[Document | Exception], run_id: int
         if isinstance(item, Exception):
             stats.errors.append(str(item))
             continue
-        if item.source_kind not in SOURCE_KINDS:
-            stats.errors.append(f"{item.external_id}: unknown source kind {item.source_kind!r} "
-                                f"(one of {', '.join(SOURCE_KINDS)})")
+        problem = _unknown_kind(item)
+        if problem:
+            stats.errors.append(problem)
             continue
         batch.append(item)
         chars += len(item.text)
