@@ -122,7 +122,7 @@ _SUBJECT_GAP = 100  # characters between the soldiers named and the verb reporti
 
 
 _THEMSELVES = re.compile(r"\b(?:их|им|ими|нас|нам|нами|мы|они|сами|себя|їх|їм|ми|вони|they|them|their|we|us|our|"
-                         r"ils|eux|leurs?|nous|on)\b")
+                         r"ils|eux|leurs?|nous)\b")
 _QUOTE_CLOSE = re.compile(r"[»”\"][,.!?…]?(?=\s*[—–-]*\s*\w)")
 
 
