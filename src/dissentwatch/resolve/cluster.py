@@ -20,6 +20,7 @@ from typing import Any
 from dissentwatch.resolve.features import MentionFeatures, settings
 
 BLOCK_SCAN = 200  # most recent entries looked at per block
+GRIEVANCE_SETS = 64  # reports' complaint lists an event keeps to compare new reports with
 Adder = Callable[..., None]
 Entry = tuple[int | None, str]  # (publication day of the filing mention, event id)
 
@@ -59,7 +60,7 @@ class EventProfile:
     participants: set[tuple[int, int]] = field(default_factory=set)
     killed: set[int] = field(default_factory=set)
     grievances: Counter[str] = field(default_factory=Counter)
-    grievance_sets: list[frozenset[str]] = field(default_factory=list)  # per report, the first 64
+    grievance_sets: list[frozenset[str]] = field(default_factory=list)  # per report, the first GRIEVANCE_SETS
     text: str = ""
     vector: Any = None
 
@@ -94,7 +95,7 @@ class EventProfile:
         self.participants.update(p for p in (m.participants,) if p)
         self.killed.update(k for k in (m.killed,) if k)
         self.grievances.update(m.grievances)
-        if m.grievances and len(self.grievance_sets) < 64:
+        if m.grievances and len(self.grievance_sets) < GRIEVANCE_SETS:
             self.grievance_sets.append(frozenset(m.grievances))
         if len(self.sketch) < 256:
             self.sketch |= m.sketch
@@ -127,7 +128,7 @@ def absorb(target: EventProfile, other: EventProfile) -> None:
     target.participants |= other.participants
     target.killed |= other.killed
     target.grievances.update(other.grievances)
-    target.grievance_sets.extend(other.grievance_sets[: max(0, 64 - len(target.grievance_sets))])
+    target.grievance_sets.extend(other.grievance_sets[: max(0, GRIEVANCE_SETS - len(target.grievance_sets))])
     target.sketch |= other.sketch
     target.quotes |= other.quotes
     target.verdict = target.verdict or other.verdict
