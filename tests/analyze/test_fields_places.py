@@ -139,6 +139,7 @@ def test_a_republic_named_as_the_formation_is_not_the_location() -> None:
         ("Ils tenaient Zaitseve depuis deux semaines.", "Zaitseve", "Zaitseve"),  # listed «Zaïtseve»
         ("Des mobilisés de l'oblast de Koursk, puis de Tcheliabinsk.", "Kursk Oblast", "oblast de Koursk"),
         ("VODYANÉ, le 3 mars.", "Vodiane", "VODYANÉ"),
+        ("sent to the so-called Donetsk People’s Republic", "Donetsk Oblast", "Donetsk People’s Republic"),
     ],
 )
 def test_latin_names_match_whatever_their_accents(text: str, name: str, quote: str) -> None:

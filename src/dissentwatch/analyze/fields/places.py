@@ -226,9 +226,15 @@ def fold_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("ł", "l")
 
 
+_APOSTROPHES = "'’ʼ"
+
+
 def _latin_letters(word: str) -> str:
     out = []
     for ch in word:
+        if ch in _APOSTROPHES:  # "People's" is also written "People’s"
+            out.append(f"[{_APOSTROPHES}]")
+            continue
         base = fold_accents(ch)
         variants = _ACCENTED.get(base) if len(base) == 1 else None
         out.append(f"[{base}{variants}]" if variants else re.escape(ch))
