@@ -167,6 +167,9 @@ def test_appealing_a_sentence_is_the_prosecution_not_a_legal_challenge(text: str
                "подготовки. Депутат обратился в прокуратуру с просьбой проверить их слова."),
         ("en", "Reservists from the Tver region said they had been sent to the front without proper training. "
                "A local councillor has appealed to prosecutors."),
+        # the imperfective «сообщали»
+        ("ru", "Ранее мобилизованные из Пензы сообщали, что их отправили на штурм без должной подготовки. "
+               "Губернатор обратился в военную прокуратуру."),
         # quoted first, attributed after, told to the press (no appeal word anywhere)
         ("ru", "«Нет патронов, нет еды, ничего нет», — рассказал изданию мобилизованный из Костромы. "
                "По его словам, их роту оставили в поле на трое суток."),
