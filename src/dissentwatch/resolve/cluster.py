@@ -61,6 +61,8 @@ class EventProfile:
     killed: set[int] = field(default_factory=set)
     grievances: Counter[str] = field(default_factory=Counter)
     grievance_sets: list[frozenset[str]] = field(default_factory=list)  # per report, the first GRIEVANCE_SETS
+    outlets: set[str] = field(default_factory=set)  # outlets that published its reports
+    cites: set[str] = field(default_factory=set)    # outlets its reports name
     text: str = ""
     vector: Any = None
 
@@ -97,6 +99,9 @@ class EventProfile:
         self.grievances.update(m.grievances)
         if m.grievances and len(self.grievance_sets) < GRIEVANCE_SETS:
             self.grievance_sets.append(frozenset(m.grievances))
+        if m.outlet:
+            self.outlets.add(m.outlet)
+        self.cites |= m.cites
         if len(self.sketch) < 256:
             self.sketch |= m.sketch
         if len(self.quotes) < 256:
@@ -129,6 +134,8 @@ def absorb(target: EventProfile, other: EventProfile) -> None:
     target.killed |= other.killed
     target.grievances.update(other.grievances)
     target.grievance_sets.extend(other.grievance_sets[: max(0, GRIEVANCE_SETS - len(target.grievance_sets))])
+    target.outlets |= other.outlets
+    target.cites |= other.cites
     target.sketch |= other.sketch
     target.quotes |= other.quotes
     target.verdict = target.verdict or other.verdict
@@ -149,7 +156,31 @@ def compatible(a: EventProfile, b: EventProfile) -> bool:
 
 
 def block_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
-    """The blocks a mention is filed under and looked up in."""
+    """The blocks a mention is filed under; it is looked up in the same ones, except that a
+    report is filed under its outlet and the outlets it cites, and looked up the other way round
+    (:func:`lookup_keys`)."""
+    keys = _shared_keys(m)
+    if m.outlet:
+        keys.append(("outlet", m.family, m.outlet))
+    return keys + [("cited", m.family, c) for c in sorted(m.cites)]
+
+
+def lookup_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
+    """The blocks searched for a mention's candidate events: those it shares with them, the
+    events of the outlets it cites, and the events whose reports cite its outlet."""
+    keys = _shared_keys(m) + [("outlet", m.family, c) for c in sorted(m.cites)]
+    if m.outlet:
+        keys.append(("cited", m.family, m.outlet))
+    return keys
+
+
+def cites_event(m: MentionFeatures, e: EventProfile) -> bool:
+    """The report names an outlet that reported the event, or the event's reports name the
+    report's outlet (a re-telling can be read before its source)."""
+    return bool(m.cites & e.outlets) or (m.outlet is not None and m.outlet in e.cites)
+
+
+def _shared_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     keys: list[tuple[Any, ...]] = [("root", m.root)]
     if m.unit_number:
         keys.append(("unit", m.family, m.unit_number))
@@ -165,8 +196,11 @@ def block_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     return keys
 
 
-def score(m: MentionFeatures, e: EventProfile) -> tuple[float, dict[str, float]]:
-    """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it."""
+def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0) -> tuple[float, dict[str, float]]:
+    """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it.
+
+    ``cited_share``: 1/k when the report cites an outlet that reported ``e`` and k candidate
+    events of that outlet (or citing it); the citation picks one of k."""
     w = settings()["weights"]
     signals: dict[str, float] = {}
 
@@ -182,6 +216,8 @@ def score(m: MentionFeatures, e: EventProfile) -> tuple[float, dict[str, float]]
     _score_places(m, e, add)
     _score_text(m, e, add)
     _score_details(m, e, add)
+    if cited_share and m.document_id not in e.documents:
+        add("citation", "cites_report", cited_share)
     if unit_equal and ("denial" in m.cues) != e.denial:
         add("denial", "cue_conflict")
     return round(sum(signals.values()), 3), signals
@@ -334,7 +370,7 @@ class Clusterer:
 
     def candidates(self, m: MentionFeatures) -> list[EventProfile]:
         seen: dict[str, EventProfile] = {}
-        for key in block_keys(m):
+        for key in lookup_keys(m):
             window = None if key[0] == "root" else self.unit_window if key[0] == "unit" else self.window
             self._scan(seen, self.blocks.get(key, []), m, BLOCK_SCAN, window)
         if m.weak and self.similarity is not None:
@@ -362,8 +398,10 @@ class Clusterer:
         """Join ``m`` to its best-scoring candidate event, or found a new event with it."""
         best: tuple[float, dict[str, float], EventProfile] | None = None
         qualified: list[EventProfile] = []
-        for profile in self.candidates(m):
-            total, signals = score(m, profile)
+        candidates = self.candidates(m)
+        citing = {p.id for p in candidates if cites_event(m, p)} if (m.cites or m.outlet) else set()
+        for profile in candidates:
+            total, signals = score(m, profile, 1 / len(citing) if profile.id in citing else 0.0)
             total = self._with_similarity(m, profile, total, signals)
             if total >= self.threshold:
                 qualified.append(profile)

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from dissentwatch.resolve.outlets import cited_outlets, outlet_of
 from dissentwatch.resolve.places import region_iso, regions_in_text
 from dissentwatch.resolve.units import gazetteer, resolve_unit
 from dissentwatch.store import Store
@@ -24,6 +25,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTED = re.compile(r"[«“\"„]([^«»“”\"„]{12,400})[»”\"“]")
 SKETCH_SIZE = 12
 SPAN_CHARS = 1500
+LEAD_CHARS = 1000  # the start of a document, where re-tellings name their source
 
 
 @cache
@@ -66,6 +68,8 @@ class MentionFeatures:
     participants: tuple[int, int] | None = None  # (low, high) of the stated head count (3 or more)
     killed: int | None = None             # killed_claimed as stated (two or more)
     grievances: frozenset[str] = frozenset()
+    outlet: str | None = None             # the outlet that published the document (outlets gazetteer)
+    cites: frozenset[str] = frozenset()   # other outlets the report names ("writes The Guardian")
     text: str = field(default="", repr=False)
 
     @property
@@ -201,6 +205,7 @@ def location_key(location: Any) -> str | None:
 _SELECT = """
 SELECT m.id, m.document_id, m.type, m.by_relatives, m.fields, m.confidence, m.start, m."end",
        d.source_kind, d.external_id, d.published, d.title, d.copy_of, d.parent_id, d.forwarded_from,
+       d.url, d.outlet, substr(d.text, 1, {lead}) AS lead,
        substr(d.text, m.start + 1, MIN(MAX(m."end" - m.start, 0), {span})) AS span,
        (SELECT group_concat(quote, ' ') FROM evidence e WHERE e.mention_id = m.id) AS quotes,
        (SELECT COUNT(*) FROM mentions o WHERE o.document_id = m.document_id AND +o.type = m.type
@@ -219,13 +224,20 @@ def iter_features(
     """Features of the mentions matching ``where`` (SQL over ``mentions m`` and ``documents d``),
     oldest publication first."""
     forwarded = external_id_clause("f", "d.forwarded_from")
-    cursor = store.conn.execute(_SELECT.format(span=SPAN_CHARS, where=where, forwarded=forwarded), params)
+    cursor = store.conn.execute(_SELECT.format(span=SPAN_CHARS, lead=LEAD_CHARS, where=where, forwarded=forwarded), params)
     while True:
         rows = cursor.fetchmany(1000)
         if not rows:
             return
         for row in rows:
             yield features_from_row(row, keep_text)
+
+
+def _cites(row: Any, outlet: str | None) -> frozenset[str]:
+    """The outlets a report names in its title, its lead or the mention's own span."""
+    lead, span = row["lead"] or "", row["span"] or ""
+    text = lead if span in lead else f"{lead}\n{span}"
+    return cited_outlets(f"{row['title'] or ''}\n{text}", outlet)
 
 
 def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
@@ -240,6 +252,7 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
     if not (regions or unit.get("number") or fields.get("location")):
         regions = regions_in_text(row["span"] or "")  # only a mention with nothing else to go on
     root = row["copy_of"] or row["forwarded_id"] or row["parent_id"]
+    outlet = outlet_of(row["url"], row["outlet"])
     feats = MentionFeatures(
         id=row["id"], stable_key=f"{row['source_kind']}/{row['external_id']}:{row['type']}:{row['start']}",
         document_id=row["document_id"], type=row["type"], family=family(row["type"]),
@@ -252,6 +265,7 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
         killed=_count(fields.get("killed_claimed"), 2),
         grievances=frozenset(
             g for g in fields.get("grievances") or [] if isinstance(g, str) and g != "other"),
+        outlet=outlet, cites=_cites(row, outlet),
         text=text[:600] if keep_text else "",
     )
     for key, value in parse_event_date(fields.get("date"), published).items():

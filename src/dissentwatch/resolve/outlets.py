@@ -1,0 +1,108 @@
+"""The outlets gazetteer (``data/outlets.json``): which outlet published a document, and which
+outlets a report cites ("writes The Guardian", «сообщает Медиазона», "selon RFI").
+
+A re-telling in another language often shares nothing with the original report but the outlet it
+names: no quote in common, a head count at most. Resolve uses the citation as evidence that the
+re-telling reports an event that outlet reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+_CYRILLIC_WORD_END = re.compile(r"[а-яёіїєґ]$", re.IGNORECASE)
+
+
+@cache
+def gazetteer() -> dict[str, Any]:
+    text = resources.files("dissentwatch").joinpath("data/outlets.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _name_pattern(name: str) -> str:
+    """A name as a regex: whole words, any run of spaces between them; a Cyrillic name's last word
+    also inflected («Медиазона» → «Медиазоны», «Медиазоне»; «Коммерсант» → «Коммерсанта»)."""
+    words = [re.escape(w) for w in name.split()]
+    last = name.split()[-1]
+    if _CYRILLIC_WORD_END.search(last):
+        if last[-1] in "аяАЯ":
+            words[-1] = re.escape(last[:-1]) + r"(?:а|я|ы|и|е|у|ю|ой|ей|ою)"
+        elif last[-1] not in "ыийъЫИЙЪ":
+            words[-1] = re.escape(last) + r"(?:а|у|ом|е)?"
+    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
+
+
+_WORD = re.compile(r"\w+")
+_KEY = 3  # names are looked up by the first characters of their first word
+_LOWER_INITIAL = "a-zß-öø-ÿа-яёіїєґ"
+
+
+@cache
+def _names() -> dict[str, list[tuple[re.Pattern[str], str]]]:
+    """Every name as a pattern with its outlet id, filed under the first characters of its first
+    word and longest first within (so "Novaya Gazeta Europe" wins over "Novaya Gazeta")."""
+    index: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+    for o in gazetteer()["outlets"]:
+        for name in o["names"]:
+            first = _WORD.search(name)
+            if first is None:
+                continue
+            index.setdefault(first.group()[:_KEY], []).append((len(name), re.compile(_name_pattern(name)), o["id"]))
+    return {key: [(p, i) for _, p, i in sorted(entries, key=lambda e: -e[0])] for key, entries in index.items()}
+
+
+@cache
+def _domains() -> dict[str, str]:
+    return {domain: o["id"] for o in gazetteer()["outlets"] for domain in o["domains"]}
+
+
+@cache
+def _candidate_words() -> re.Pattern[str]:
+    """Words that may begin a name: capitalised ones, and those few names written lower case
+    ("franceinfo", "iStories"). Looking up only these keeps a page of text under 30 µs."""
+    lower = sorted({key for key in _names() if re.match(f"[{_LOWER_INITIAL}]", key)}, key=len, reverse=True)
+    alternatives = [f"[^\\W\\d_{_LOWER_INITIAL}]", *(re.escape(key) for key in lower)]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")\w*")
+
+
+def _ids_in(text: str) -> list[tuple[int, str]]:
+    """(position, outlet id) of each outlet name in ``text``, in text order."""
+    names, found, after = _names(), [], 0
+    for word in _candidate_words().finditer(text):
+        if word.start() < after:
+            continue
+        for pattern, outlet in names.get(word.group()[:_KEY], ()):
+            m = pattern.match(text, word.start())
+            if m:
+                found.append((m.start(), outlet))
+                after = m.end()
+                break
+    return found
+
+
+def outlet_of(url: str | None, outlet: str | None) -> str | None:
+    """The outlet id of a document: from its URL's site, else from the first outlet name in its
+    outlet field ("The Guardian (reposted)"); None when neither is known."""
+    if url:
+        host = (urlsplit(url).hostname or "").lower()
+        parts = host.split(".")
+        for i in range(len(parts) - 1):
+            found = _domains().get(".".join(parts[i:]))
+            if found:
+                return found
+    # a name in a remark does not name the outlet: "stahanov.info (retelling Baza)"
+    found_in_field = _ids_in((outlet or "").split("(", 1)[0])
+    return found_in_field[0][1] if found_in_field else None
+
+
+def cited_outlets(text: str, own: str | None = None) -> frozenset[str]:
+    """Ids of the outlets a text names, other than its own outlet ``own``."""
+    if not text:
+        return frozenset()
+    return frozenset(outlet for _, outlet in _ids_in(text) if outlet != own)
