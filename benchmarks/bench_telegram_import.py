@@ -117,11 +117,15 @@ def run_import(export: Path, db: Path, batch_size: int) -> tuple[float, float, i
     return elapsed, cpu, stats.added, counts
 
 
-def stage_costs(export: Path) -> dict[str, float]:
-    """CPU seconds for: parsing only (ijson), parsing + building documents (text, dates, media,
-    language), and that + content hashing and JSON encoding of the payload, without the database."""
+def stage_costs(export: Path, db: Path, batch_size: int) -> dict[str, float]:
+    """CPU seconds for: parsing only (ijson); parsing + building documents (text, dates, media,
+    language); that + the content hash and the JSON of the payload and media, as ``ingest`` makes
+    them; and SQLite alone: the imported rows written again into a fresh store, in batches as the
+    import writes them (row, unique index, copy index, full-text index, commit), with no Python
+    work but binding the values."""
     from dissentwatch.collect.telegram_export import iter_messages, read_chat_header
     from dissentwatch.models import content_hash
+    from dissentwatch.store.documents import _COLUMNS, _INSERT, payload_json
 
     shape, chat = read_chat_header(export)
     costs = {}
@@ -137,9 +141,43 @@ def stage_costs(export: Path) -> dict[str, float]:
     for doc in collect_telegram_export(export, derive=False):
         if hasattr(doc, "text"):
             content_hash(doc.text)
-            json.dumps(doc.raw, ensure_ascii=False)
-    costs["parse+documents+hash+json"] = time.process_time() - started
+            payload_json(doc.raw)
+            payload_json(doc.media)
+    costs["parse+documents+hash+payload"] = time.process_time() - started
+    costs["sqlite only"] = _sqlite_only(db, db.with_name("replay.db"), batch_size, _COLUMNS, _INSERT)
     return costs
+
+
+def _sqlite_only(db: Path, replay: Path, batch_size: int, columns: tuple[str, ...], insert: str) -> float:
+    import sqlite3
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{replay}{suffix}").unlink(missing_ok=True)
+    source = sqlite3.connect(db)
+    cpu = 0.0
+    with Store(replay) as store:
+        prepare_bulk_import(store)
+        conn, last = store.conn, 0
+        while True:
+            rows = source.execute(f"SELECT id, {', '.join(columns)} FROM documents WHERE id > ? ORDER BY id LIMIT ?",
+                                  (last, batch_size)).fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            started = time.process_time()
+            with store.transaction():
+                conn.execute("INSERT OR IGNORE INTO fts_deferred (flag) VALUES (1)")
+                high = conn.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]
+                for row in rows:
+                    conn.execute(insert, row[1:])
+                conn.execute("INSERT INTO documents_fts(rowid, title, text) SELECT id, title, text FROM documents "
+                             "WHERE id > ?", (high,))
+                conn.execute("DELETE FROM fts_deferred")
+            cpu += time.process_time() - started
+    source.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{replay}{suffix}").unlink(missing_ok=True)
+    return cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,7 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, help="Write the export and database here and keep them.")
     parser.add_argument("--profile", action="store_true", help="Print the top functions by time.")
     parser.add_argument("--stages", action="store_true",
-                        help="Also time parsing and document building without the database.")
+                        help="Also time parsing, document building and hashing without the database, "
+                             "and the database alone.")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dw-bench-") as tmp:
         folder = args.keep or Path(tmp)
@@ -175,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"CPU: {cpu:,.1f} s  {counts.messages / cpu:,.0f} messages per CPU-second "
               "(what one uncontended core would do)")
         if args.stages:
-            for stage, seconds in stage_costs(export).items():
+            for stage, seconds in stage_costs(export, db, args.batch_size).items():
                 print(f"  {stage}: {seconds / counts.messages * 1e6:,.1f} µs/message")
             print(f"  full import: {cpu / counts.messages * 1e6:,.1f} µs/message (CPU)")
 
