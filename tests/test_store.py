@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -139,6 +141,31 @@ def test_migration_rebuilds_the_search_index_of_an_older_store(db_path: Path) ->
         with store.transaction() as tx:
             _, _, copy_of = upsert_document(tx, Document("files", "new-1", "Жены  мобилизованных"))
         assert copy_of == store.scalar("SELECT id FROM documents WHERE external_id = 'old-1'")
+
+
+def test_upgrading_a_large_store_says_so_once(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    conn = _store_before_migration(db_path, 42)
+    conn.execute(
+        "INSERT INTO documents (id, source_kind, external_id, collected, updated, text, content_hash) "
+        "VALUES (250000, 'files', 'old-1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'текст', ?)",
+        (content_hash("текст"),))
+    conn.commit()
+    conn.close()
+    with caplog.at_level(logging.WARNING, logger="dissentwatch.store"):
+        Store(db_path).close()
+        Store(db_path).close()  # migrated: nothing to say
+    notices = [r.getMessage() for r in caplog.records if "upgrading the store" in r.getMessage()]
+    assert len(notices) == 1 and "250,000 documents" in notices[0]
+
+
+def test_a_new_or_small_store_opens_without_a_notice(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="dissentwatch.store"):
+        Store(tmp_path / "new.db").close()
+        conn = _store_before_migration(tmp_path / "old.db", 42)
+        conn.commit()
+        conn.close()
+        Store(tmp_path / "old.db").close()
+    assert not [r for r in caplog.records if "upgrading the store" in r.getMessage()]
 
 
 def test_unknown_source_kind_is_reported_and_the_batch_goes_on(store: Store) -> None:

@@ -25,6 +25,7 @@ from dissentwatch.models import utcnow
 log = logging.getLogger(__name__)
 
 ENV_DB = "DISSENTWATCH_DB"
+UPGRADE_NOTICE_DOCUMENTS = 100_000  # opening a store this large to migrate it is announced
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -105,9 +106,10 @@ class Store:
         """Apply the migrations not yet recorded; return their names."""
         done = self.applied_migrations()
         applied = []
-        for number, name, sql in migration_files():
-            if number in done:
-                continue
+        pending = [m for m in migration_files() if m[0] not in done]
+        if pending and done:
+            self._announce_upgrade(len(pending))
+        for number, name, sql in pending:
             with self.transaction() as conn:
                 for statement in split_sql(sql):
                     conn.execute(statement)
@@ -118,6 +120,17 @@ class Store:
             log.info("applied migration %04d_%s", number, name)
             applied.append(f"{number:04d}_{name}")
         return applied
+
+    def _announce_upgrade(self, pending: int) -> None:
+        """Say on stderr why opening a large store pauses: some migrations rebuild indexes
+        (0042 rebuilds the full-text index, about 12 s per million documents)."""
+        try:
+            documents = int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0])
+        except sqlite3.OperationalError:  # no documents table yet
+            return
+        if documents >= UPGRADE_NOTICE_DOCUMENTS:
+            log.warning("upgrading the store %s (about %s documents, %d migration(s) to apply): this may "
+                        "take a minute; it happens once", self.path, f"{documents:,}", pending)
 
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
