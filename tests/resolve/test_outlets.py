@@ -92,3 +92,14 @@ def test_a_citation_does_not_outweigh_a_contradiction(store: Store) -> None:
                                fields={"unit": {"name": "155. brigade", "number": "155", "kind": "brigade"}}))
     resolve_mentions(store)
     assert events_of(store, "jp1") != events_of(store, "g1")
+
+
+def test_a_citation_weeks_after_the_outlet_s_report_counts_less(store: Store) -> None:
+    doc = add_document(store, "g1", "Nine soldiers refused to rejoin the invasion, one of them said.",
+                       url="https://www.theguardian.com/world/g1", language="en", published="2022-05-01T10:00:00Z")
+    save(store, doc, mention(store, doc, "refusal", "Nine soldiers refused"))
+    late = add_document(store, "jp1", RETELLING, url="https://jyllands-posten.example/1", language="da",
+                        published="2022-06-20T10:00:00Z")
+    save(store, late, mention(store, late, "refusal", "nægtede at tage til Ukraine"))
+    resolve_mentions(store)
+    assert events_of(store, "jp1") != events_of(store, "g1")

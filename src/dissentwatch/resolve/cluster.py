@@ -217,10 +217,20 @@ def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0) -> tupl
     _score_text(m, e, add)
     _score_details(m, e, add)
     if cited_share and m.document_id not in e.documents:
-        add("citation", "cites_report", cited_share)
+        add("citation", "cites_report", cited_share * _citation_recency(m, e))
     if unit_equal and ("denial" in m.cues) != e.denial:
         add("denial", "cue_conflict")
     return round(sum(signals.values()), 3), signals
+
+
+def _citation_recency(m: MentionFeatures, e: EventProfile) -> float:
+    """How much a citation counts given the days between the report and the event's reports:
+    re-tellings follow their source within days; a month later the outlet may well have reported
+    another occurrence. Undated reports keep the whole weight (nothing says otherwise)."""
+    if m.published is None or e.pub_min is None or e.pub_max is None:
+        return 1.0
+    lag = max(0, e.pub_min - m.published, m.published - e.pub_max)
+    return 1.0 if lag <= 7 else 0.6 if lag <= 30 else 0.3
 
 
 def _score_unit(m: MentionFeatures, e: EventProfile, add: Adder) -> bool:
