@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,8 @@ def test_events_and_event_commands(events_store: Store, cli) -> None:  # type: i
     shown = cli("event", event_id)
     assert shown.exit_code == 0
     assert "tg/100" in shown.output and "en/7" in shown.output and "«5-й бригады»" in shown.output
+    assert "why: founded the event" in shown.output
+    assert re.search(r"why: joined, score [\d.]+: type \+0\.5, unit \+2", shown.output)
     assert json.loads(cli("event", event_id, "--json").stdout)["id"] == event_id
     missing = cli("event", "ev-nope")
     assert missing.exit_code != 0 and "no event" in missing.output

@@ -99,9 +99,16 @@ def seed(store: Store) -> dict[str, int]:
             by_event.setdefault(event_id, []).append((mention_id, {**fields, "type": type_}, ext, confidence))
         for event_id, members in by_event.items():
             upsert_event(conn, event_id, _shape(members), resolver="test")
-            link_mentions(conn, event_id, [(m[0], 0.9, {"test": True}) for m in members])
+            link_mentions(conn, event_id, [(m[0], 0.9, _reason(i)) for i, m in enumerate(members)])
         add_relation(conn, "ev-refusal", "ev-dismissal", "follow_up", {"test": True})
     return ids
+
+
+def _reason(rank: int) -> dict[str, Any]:
+    """What resolve records: the first mention founds the event, the others join it."""
+    if rank == 0:
+        return {"founder": True, "stable_key": "seed"}
+    return {"score": 4.0, "signals": {"type": 0.5, "unit": 2.0, "date": 1.5}}
 
 
 def _shape(members: list[tuple[int, dict[str, Any], str, float]]) -> dict[str, Any]:

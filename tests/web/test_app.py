@@ -112,9 +112,13 @@ def test_edit_merge_split_through_forms(app_client: TestClient) -> None:
     assert edit.status_code == 200
     bad = app_client.post("/events/ev-refusal/edit", data={"csrf": csrf, "field": "status", "value": "pirate"})
     assert bad.status_code == 400 and "unknown status" in bad.text
+    before = app_client.get("/events/ev-appeal5").text
+    assert "Why here: founded the event" in before and "Why here: joined, score 4: type +0.5, unit +2, date +1.5" in before
     merge = app_client.post("/review/merge", data={"csrf": csrf, "event": ["ev-appeal5", "ev-appeal5b"]},
                             follow_redirects=False)
     assert merge.headers["location"] == "/events/ev-appeal5"
+    merged = app_client.get("/events/ev-appeal5").text
+    assert merged.count("pinned by an analyst") == 2 and "merged in by an analyst from ev-appeal5b" in merged
     # the merged-away id leads to the event it went into
     old = app_client.get("/events/ev-appeal5b", follow_redirects=False)
     assert old.status_code == 301 and old.headers["location"] == "/events/ev-appeal5"

@@ -21,7 +21,8 @@ from dissentwatch.publish.export import (
     export_events,
 )
 from dissentwatch.publish.shape import event_as_dict, events_as_dicts
-from dissentwatch.store.events import SORTS, get_event_row, query_events
+from dissentwatch.resolve.reasons import describe_reason
+from dissentwatch.store.events import SORTS, event_mention_rows, get_event_row, query_events
 
 
 def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +125,7 @@ def events_command(ctx: Context, sort: str, asc: bool, offset: int, limit: int, 
 @click.option("--json", "as_json", is_flag=True, help="Print the event in the export shape (JSON).")
 @pass_context
 def event_command(ctx: Context, event_id: str, as_json: bool) -> None:
-    """Show one event with all its sources and evidence quotes."""
+    """Show one event with all its sources (and why each is in it) and evidence quotes."""
     row = get_event_row(ctx.store, event_id)
     if row is None:
         raise click.ClickException(f"no event {event_id!r}")
@@ -134,7 +135,13 @@ def event_command(ctx: Context, event_id: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(event, ensure_ascii=False, indent=2))
         return
-    click.echo(inert(_describe(event)))
+    why: dict[str, list[str]] = {}
+    for member in event_mention_rows(ctx.store, [row["id"]]):
+        lines = why.setdefault(member["external_id"], [])
+        line = describe_reason(member["reason"], bool(member["pinned"]))
+        if line not in lines:
+            lines.append(line)
+    click.echo(inert(_describe(event, why)))
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -146,7 +153,7 @@ def inert(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-def _describe(event: dict[str, Any]) -> str:
+def _describe(event: dict[str, Any], why: dict[str, list[str]] | None = None) -> str:
     lines = [f"{event['id']}  {label('type', event['type'])}  ({event['review_status']}, "
              f"confidence {event['confidence']})"]
     skip = {"id", "type", "review_status", "confidence", "sources", "evidence", "related"}
@@ -159,6 +166,7 @@ def _describe(event: dict[str, Any]) -> str:
     for s in event["sources"]:
         lines.append(f"  - {s['document_id']}  {s.get('published') or ''}  {s.get('language') or ''}  "
                      f"{s.get('outlet') or ''}  {s.get('url') or ''}".rstrip())
+        lines.extend(f"      why: {line}" for line in (why or {}).get(s["document_id"], []))
     lines.append(f"evidence ({len(event['evidence'])}):")
     for e in event["evidence"]:
         quote = " ".join(e["quote"].split())

@@ -164,9 +164,9 @@ def merge(store: Store, target_id: str, source_id: str, user: str, note: str | N
         moved = [r[0] for r in conn.execute("SELECT mention_id FROM event_mentions WHERE event_id = ?", (source_id,))]
         conn.execute(
             "INSERT INTO event_mentions (event_id, mention_id, score, reason, pinned) "
-            "SELECT ?, mention_id, score, reason, 1 FROM event_mentions WHERE event_id = ? "
-            "ON CONFLICT(event_id, mention_id) DO UPDATE SET pinned = 1",
-            (target_id, source_id),
+            "SELECT ?, mention_id, score, json_set(reason, '$.merged_from', ?), 1 FROM event_mentions "
+            "WHERE event_id = ? ON CONFLICT(event_id, mention_id) DO UPDATE SET pinned = 1",
+            (target_id, source_id, source_id),
         )
         conn.execute("DELETE FROM event_mentions WHERE event_id = ?", (source_id,))
         conn.execute("UPDATE event_mentions SET pinned = 1 WHERE event_id = ?", (target_id,))

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from dissentwatch.publish.counts import count_events
 from dissentwatch.publish.export import CSV_COLUMNS, flatten_event
 from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.review import EDITABLE_FIELDS
 from dissentwatch.store import Store
 from dissentwatch.store.documents import search_documents
@@ -182,13 +183,18 @@ def _documents_with_evidence(store: Store, event_id: str, members: list[Any]) ->
         "JOIN evidence ev ON ev.mention_id = em.mention_id WHERE em.event_id = ?", (event_id,),
     ):
         spans.setdefault(ev["document_id"], []).append((ev["start"], ev["end"], ev["field"]))
-    out, seen = [], set()
+    out: list[dict[str, Any]] = []
+    by_document: dict[int, dict[str, Any]] = {}
     for m in members:
-        if m["document_id"] in seen:
+        why = describe_reason(m["reason"], bool(m["pinned"]))
+        if m["document_id"] in by_document:
+            if why not in by_document[m["document_id"]]["why"]:
+                by_document[m["document_id"]]["why"].append(why)
             continue
-        seen.add(m["document_id"])
         text = store.scalar("SELECT text FROM documents WHERE id = ?", (m["document_id"],)) or ""
-        out.append({"member": m, "segments": highlight(text, spans.get(m["document_id"], []))})
+        by_document[m["document_id"]] = {"member": m, "why": [why],
+                                         "segments": highlight(text, spans.get(m["document_id"], []))}
+        out.append(by_document[m["document_id"]])
     return out
 
 
