@@ -168,3 +168,27 @@ def test_villages_are_placed_more_exactly_than_cities() -> None:
 )
 def test_a_settlement_word_lets_a_short_name_be_one_letter_off(text: str, found: list[str]) -> None:
     assert [m.name_en for m in find_places(text, "en")] == found
+
+
+def test_a_short_abbreviation_in_capitals_is_not_a_place() -> None:
+    # «СОЧ»: самовольное оставление части (absent without leave), not Sochi
+    assert find_places("Комбат после конфликта ушёл в СОЧ, его ищут.", "ru") == []
+    assert [m.name_en for m in find_places("Его отправили в Сочи, потом в ДНР.", "ru")] == ["Sochi", "Donetsk Oblast"]
+    assert [m.name_en for m in find_places("СРОЧНО: в БЕЛГОРОДЕ и в ХМАО", "ru")] == [
+        "Belgorod", "Khanty-Mansi Autonomous Okrug"]
+
+
+@pytest.mark.parametrize("text", [
+    "Regions have spent billions on the war in Ukraine since February.",
+    "С начала войны на Украине они не были дома.",
+    "Depuis le début de la guerre en Ukraine, ils n'ont pas été payés.",
+    "The Ukraine war has cost the region dozens of men.",
+])
+def test_the_country_that_names_the_war_is_no_location(text: str) -> None:
+    assert location(text, 0, len(text), None, []) is None
+
+
+def test_the_country_soldiers_were_sent_to_is_still_a_location() -> None:
+    text = "Их отправили в Украину без подготовки."
+    found = location(text, 0, len(text), "ru", [])
+    assert found is not None and found[0]["name"] == "Ukraine"

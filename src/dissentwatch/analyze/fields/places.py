@@ -18,7 +18,7 @@ from typing import Any
 
 from dissentwatch.analyze.text import Token, lemma, lemma_set, tokens
 
-GAZETTEER_VERSION = "places.v3"
+GAZETTEER_VERSION = "places.v4"
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _CYRILLIC = re.compile("[а-яёіїєґ]", re.IGNORECASE)
 _UK_ENDING = re.compile("[аяоеєіїиуюьйы]{1,2}$")
@@ -186,10 +186,28 @@ def _plausible(text: str, toks: list[Token], i: int, place: Place) -> bool:
     word = toks[i].text
     if not word[:1].isupper():
         return False
+    if _foreign_abbreviation(word, place):
+        return False
     if place.ambiguous:
         before = toks[i - 1].text.lower() if i > 0 else ""
         return before in _AMBIGUOUS_BEFORE and not _followed_by_name(toks, i)
     return True
+
+
+def _foreign_abbreviation(word: str, place: Place) -> bool:
+    """A short word in capitals that is none of the place's own names: an abbreviation such as
+    «СОЧ» (самовольное оставление части), not the city of Sochi. «ДНР» is a name of its own."""
+    if not (word.isupper() and len(word) <= 4):
+        return False
+    return word.replace("Ё", "Е") not in _capitals(place)
+
+
+@cache
+def _capitals(place: Place) -> frozenset[str]:
+    """The place's names in capitals, in every language."""
+    names = next(n for p, n in places() if p == place)
+    return frozenset(name.upper().replace("Ё", "Е") for forms in names.values() for name in forms
+                     if isinstance(name, str))
 
 
 def _followed_by_name(toks: list[Token], i: int) -> bool:
@@ -305,7 +323,8 @@ def _surface_matches(text: str, start: int, end: int) -> list[PlaceMatch]:
         position = w.start()
         for pattern, place in index.get(fold_accents(text[position : position + 3]), ()):
             m = pattern.match(text, position, end)
-            if m and any(ch.isupper() for ch in m.group()) and _latin_plausible(text, m, place):
+            if (m and any(ch.isupper() for ch in m.group()) and _latin_plausible(text, m, place)
+                    and not _foreign_abbreviation(m.group(), place)):
                 found.append(_match(place, m.start(), m.end(), text))
                 break
         else:

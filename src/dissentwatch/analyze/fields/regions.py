@@ -124,6 +124,20 @@ def _names_a_formation(text: str, m: PlaceMatch) -> bool:
     return bool(_FORMATION_BEFORE.search(text[max(0, m.start - 80) : m.start]))
 
 
+_WAR_BEFORE = re.compile(
+    r"(?:\b(?:war|invasion|conflict|guerre|invasion|conflit)\s+(?:in|on|against|with|en|contre|avec)(?:\s+the)?"
+    r"|(?:войн\w*|вторжени\w*|конфликт\w*|війн\w*|вторгнен\w*|конфлікт\w*)\s+(?:в|на|против|с|у|проти|з))\s+$",
+    re.IGNORECASE)
+_WAR_AFTER = re.compile(r"\s*(?:war|conflict|invasion)\b", re.IGNORECASE)
+
+
+def _names_the_war(text: str, m: PlaceMatch) -> bool:
+    """"the war in Ukraine", «войны на Украине», «la guerre en Ukraine», "the Ukraine war": the
+    country names the war, not where this occurrence took place."""
+    return m.kind == "country" and bool(
+        _WAR_BEFORE.search(text[max(0, m.start - 40) : m.start]) or _WAR_AFTER.match(text, m.end))
+
+
 def location(text: str, start: int, end: int, lang: str | None,
              home: list[PlaceMatch]) -> tuple[dict[str, Any], PlaceMatch] | None:
     """Where it happened: the most specific place after a location cue (Ukrainian places first)."""
@@ -136,6 +150,8 @@ def location(text: str, start: int, end: int, lang: str | None,
         if not occupied and not _has_cue(text, m.start, "location_before"):
             continue
         if occupied and _names_a_formation(text, m) and not _has_cue(text, m.start, "location_before"):
+            continue
+        if _names_the_war(text, m):
             continue
         rank = _LOCATION_RANK.get(("occupied" if occupied else m.kind if m.kind == "country" else "region",
                                    m.city), 5)
