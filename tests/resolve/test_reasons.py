@@ -28,3 +28,8 @@ def test_analysts_placements_and_broken_reasons_are_said_plainly() -> None:
     assert describe_reason(None) == "reason not recorded"
     assert describe_reason('["a list"]') == "reason not recorded"
     assert describe_reason('{"founder": true, "absorbed_from": "ev-9"}') == "founded the event (came with ev-9)"
+
+
+def test_a_malformed_reason_never_breaks_the_view() -> None:
+    assert describe_reason('{"score": "high", "signals": [1, 2]}') == "reason not recorded"
+    assert describe_reason('{"score": 3, "signals": "unit", "bridged": [1, null]}') == "joined, score 3; bridged 1, None"

@@ -39,13 +39,13 @@ def describe_reason(reason: str | dict[str, Any] | None, pinned: bool = False) -
         text = f"merged in by an analyst from {data['merged_from']}"
     elif data.get("founder"):
         text = "founded the event"
-    elif "score" in data:
+    elif isinstance(data.get("score"), int | float):
         text = f"joined, score {data['score']:g}"
-        signals = _signals(data.get("signals") or {})
+        signals = _signals(data["signals"]) if isinstance(data.get("signals"), dict) else ""
         if signals:
             text += f": {signals}"
-        if data.get("bridged"):
-            text += f"; bridged {', '.join(data['bridged'])}"
+        if isinstance(data.get("bridged"), list) and data["bridged"]:
+            text += f"; bridged {', '.join(str(b) for b in data['bridged'])}"
     else:
         text = "placed by an analyst" if pinned else "reason not recorded"
     if data.get("absorbed_from"):
