@@ -128,14 +128,20 @@ def _store_before_migration(db_path: Path, number: int) -> sqlite3.Connection:
     return conn
 
 
-def test_migration_rebuilds_the_search_index_of_an_older_store(db_path: Path) -> None:
-    conn = _store_before_migration(db_path, 42)
+def _old_store_with_document(db_path: Path, number: int, external_id: str, text: str,
+                             document_id: int | None = None) -> None:
+    """A store from before migration ``number`` holding one document, committed and closed."""
+    conn = _store_before_migration(db_path, number)
     conn.execute(
-        "INSERT INTO documents (source_kind, external_id, collected, updated, text, content_hash) "
-        "VALUES ('files', 'old-1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'жёны мобилизованных', ?)",
-        (content_hash("жёны мобилизованных"),))
+        "INSERT INTO documents (id, source_kind, external_id, collected, updated, text, content_hash) "
+        "VALUES (?, 'files', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', ?, ?)",
+        (document_id, external_id, text, content_hash(text)))
     conn.commit()
     conn.close()
+
+
+def test_migration_rebuilds_the_search_index_of_an_older_store(db_path: Path) -> None:
+    _old_store_with_document(db_path, 42, "old-1", "жёны мобилизованных")
     with Store(db_path) as store:
         assert [r["external_id"] for r in search_documents(store, "мобилизованных")] == ["old-1"]
         with store.transaction() as tx:
@@ -144,13 +150,7 @@ def test_migration_rebuilds_the_search_index_of_an_older_store(db_path: Path) ->
 
 
 def test_upgrading_a_large_store_says_so_once(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    conn = _store_before_migration(db_path, 42)
-    conn.execute(
-        "INSERT INTO documents (id, source_kind, external_id, collected, updated, text, content_hash) "
-        "VALUES (250000, 'files', 'old-1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'текст', ?)",
-        (content_hash("текст"),))
-    conn.commit()
-    conn.close()
+    _old_store_with_document(db_path, 42, "old-1", "текст", document_id=250_000)
     with caplog.at_level(logging.WARNING, logger="dissentwatch.store"):
         Store(db_path).close()
         Store(db_path).close()  # migrated: nothing to say

@@ -7,14 +7,14 @@ exposes them as frozen sets of keys plus labels for people.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from dissentwatch import packaged_json
 
 SOURCE_KINDS = ("telegram_export", "telegram", "feed", "web", "files", "media")
 
@@ -22,8 +22,7 @@ SOURCE_KINDS = ("telegram_export", "telegram", "feed", "web", "files", "media")
 @cache
 def vocabularies() -> dict[str, dict[str, dict[str, str]]]:
     """All controlled vocabularies: ``{vocabulary: {key: {lang: label}}}``."""
-    text = resources.files("dissentwatch").joinpath("data/vocabularies.json").read_text("utf-8")
-    data: dict[str, dict[str, dict[str, str]]] = json.loads(text)
+    data: dict[str, dict[str, dict[str, str]]] = packaged_json("vocabularies.json")
     return data
 
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from dissentwatch import packaged_json
 from dissentwatch.resolve.outlets import cited_outlets, outlet_of
 from dissentwatch.resolve.places import region_iso, regions_in_text
 from dissentwatch.resolve.units import gazetteer, resolve_unit
@@ -31,8 +31,7 @@ LEAD_CHARS = 1000  # the start of a document, where re-tellings name their sourc
 @cache
 def settings() -> dict[str, Any]:
     """The packaged ``data/resolve.json``: families, weights, cues."""
-    text = resources.files("dissentwatch").joinpath("data/resolve.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("resolve.json")
     return data
 
 

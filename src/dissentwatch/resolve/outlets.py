@@ -8,20 +8,19 @@ re-telling reports an event that outlet reported.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
+
+from dissentwatch import packaged_json
 
 _CYRILLIC_WORD_END = re.compile(r"[а-яёіїєґ]$", re.IGNORECASE)
 
 
 @cache
 def gazetteer() -> dict[str, Any]:
-    text = resources.files("dissentwatch").joinpath("data/outlets.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("outlets.json")
     return data
 
 

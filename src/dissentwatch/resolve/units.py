@@ -7,11 +7,11 @@ surface form stays as it was, unresolved.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
+
+from dissentwatch import packaged_json
 
 _NUMBER = re.compile(r"\d{1,5}")
 
@@ -19,8 +19,7 @@ _NUMBER = re.compile(r"\d{1,5}")
 @cache
 def gazetteer() -> dict[str, Any]:
     """The parsed ``units.json``: ``{"kinds": {...}, "branches": {...}, "units": [...]}``."""
-    text = resources.files("dissentwatch").joinpath("data/units.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("units.json")
     return data
 
 

@@ -4,10 +4,9 @@ else the units gazetteer when the unit's number and kind name exactly one format
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib import resources
 
+from dissentwatch import packaged_json
 from dissentwatch.analyze.fields import lexicon
 from dissentwatch.analyze.fields.units import UnitMatch
 
@@ -16,9 +15,8 @@ _PRIORITY = ("pmc", "national_guard", "dnr_lnr", "defence_ministry")
 
 @cache
 def _gazetteer_affiliations() -> dict[tuple[str, str], set[str]]:
-    raw = resources.files("dissentwatch").joinpath("data/units.json").read_text("utf-8")
     out: dict[tuple[str, str], set[str]] = {}
-    for unit in json.loads(raw).get("units", []):
+    for unit in packaged_json("units.json").get("units", []):
         if unit.get("affiliation"):
             out.setdefault((str(unit["number"]), unit["kind"]), set()).add(unit["affiliation"])
     return out

@@ -7,15 +7,14 @@ surface forms, Cyrillic ones with a stem that tolerates case endings («Моск
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from dissentwatch import packaged_json
 from dissentwatch.analyze.text import Token, lemma, lemma_set, tokens
 
 GAZETTEER_VERSION = "places.v4"
@@ -80,8 +79,7 @@ class PlaceMatch:
 @cache
 def gazetteer() -> dict[str, Any]:
     """The parsed ``places.json``."""
-    text = resources.files("dissentwatch").joinpath("data/places.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("places.json")
     return data
 
 
