@@ -103,3 +103,4 @@ def test_a_citation_weeks_after_the_outlet_s_report_counts_less(store: Store) ->
     save(store, late, mention(store, late, "refusal", "nægtede at tage til Ukraine"))
     resolve_mentions(store)
     assert events_of(store, "jp1") != events_of(store, "g1")
+

@@ -283,3 +283,22 @@ def test_the_map_counts_home_regions_with_their_coordinates(store: Store) -> Non
     (point,) = [p for p in map_points(store)["points"] if p["role"] == "home"]
     assert (point["name"], point["n"]) == ("Kursk Oblast", 2)
     assert abs(point["lat"] - 51.73) < 0.1 and abs(point["lon"] - 36.19) < 0.1
+
+
+def test_a_shared_country_is_no_evidence_of_one_occurrence_a_shared_oblast_is() -> None:
+    from dissentwatch.resolve.cluster import EventProfile, score
+    from dissentwatch.resolve.features import MentionFeatures, location_precision
+
+    ukraine = {"name": "Ukraine", "lat": 48.38, "lon": 31.17, "precision": "region"}
+    oblast = {"name": "Donetsk Oblast", "lat": 48.0, "lon": 37.8, "precision": "region"}
+    assert location_precision(ukraine) == "country"
+    assert location_precision(oblast) == "region"
+    assert location_precision({"name": "Vodiane", "precision": "exact"}) == "exact"
+    assert location_precision(None) is None
+    for place, weight in ((ukraine, 0.0), (oblast, 0.5)):
+        event = EventProfile("ev-1", "refusal")
+        event.add(MentionFeatures(1, "a", 1, "refusal", "refusal", False, 0.7, location=place["name"].casefold(),
+                                  location_precision=location_precision(place), root="1:refusal:0"))
+        m = MentionFeatures(2, "b", 2, "refusal", "refusal", False, 0.7, location=place["name"].casefold(),
+                            location_precision=location_precision(place), root="2:refusal:0")
+        assert score(m, event)[1].get("location") == weight

@@ -201,6 +201,24 @@ def location_key(location: Any) -> str | None:
     return str(name).casefold().strip() or None if name else None
 
 
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(str(r["name"]).casefold() for r in packaged_json("places.json")["regions"]
+                     if r.get("kind") == "country")
+
+
+def location_precision(location: Any) -> str | None:
+    """country / region / city / exact. The fields vocabulary has no "country" (a country is
+    written as a region), but a shared country tells two occurrences apart far less than a
+    shared oblast."""
+    if not isinstance(location, dict):
+        return None
+    precision = location.get("precision")
+    if precision == "region" and str(location.get("name") or "").casefold() in _countries():
+        return "country"
+    return str(precision) if precision else None
+
+
 _SELECT = """
 SELECT m.id, m.document_id, m.type, m.by_relatives, m.fields, m.confidence, m.start, m."end",
        d.source_kind, d.external_id, d.published, d.title, d.copy_of, d.parent_id, d.forwarded_from,
@@ -258,7 +276,7 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
         by_relatives=bool(row["by_relatives"]), confidence=float(row["confidence"]), published=published,
         unit_number=unit.get("number"), unit_kind=unit.get("kind"), canonical_id=unit.get("canonical_id"),
         regions=regions, location=location_key(fields.get("location")),
-        location_precision=(fields.get("location") or {}).get("precision") if isinstance(fields.get("location"), dict) else None,
+        location_precision=location_precision(fields.get("location")),
         root=f"{root if root is not None else row['document_id']}:{row['type']}:{row['rank']}", sketch=sketch, quotes=quotes,
         cues=cues_in(text), participants=participant_range(fields.get("participants")),
         killed=_count(fields.get("killed_claimed"), 2),
