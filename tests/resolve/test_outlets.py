@@ -27,6 +27,7 @@ def test_a_document_s_outlet_comes_from_its_site_then_from_its_outlet_field() ->
     # a name in a remark is not the outlet's own
     assert outlet_of("https://retold.example.net/1", "Zerkalo (retelling Mediazona)") is None
     assert outlet_of("https://example.org/1", "outlet-1") is None
+    assert outlet_of("http://[not-an-address/x", "Meduza") == "meduza"  # a broken URL is no crash
 
 
 def test_cited_outlets_are_named_whole_in_their_inflected_forms_and_not_the_own_one() -> None:
