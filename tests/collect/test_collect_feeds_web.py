@@ -206,6 +206,17 @@ def test_broken_feeds_reported_others_go_on(site: tuple[str, Site], cli) -> None
     assert "1 added" in result.output and "3 errors" in result.output
 
 
+def test_malformed_urls_are_reported_and_the_others_fetched(site: tuple[str, Site], cli) -> None:  # type: ignore[no-untyped-def]
+    base, _ = site
+    result = cli("collect", "web", "http://[not-an-address/x", "ftp://example.org/a", "http:///no-host",
+                 f"{base}/cp1251.html", "--interval", "0", "--retries", "0")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "http://[not-an-address/x: not a valid URL (Invalid IPv6 URL)" in result.output
+    assert "ftp://example.org/a: not an http(s) URL with a host" in result.output
+    assert "http:///no-host: not an http(s) URL with a host" in result.output
+    assert "1 added" in result.output and "3 errors" in result.output
+
+
 def test_windows_1251_page_by_header_and_by_meta(site: tuple[str, Site], store: Store) -> None:
     base, _ = site
     pending: dict[str, dict[str, Any]] = {}

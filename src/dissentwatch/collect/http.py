@@ -90,6 +90,7 @@ class Fetcher:
 
     def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
         """Fetch ``url``; a 304 comes back as a Response with ``not_modified``; failures raise FetchError."""
+        _check_url(url)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -189,3 +190,14 @@ def decode_page(content: bytes, content_type: str, where: str) -> str:
         except (LookupError, UnicodeDecodeError) as exc:
             log.info("%s: declared charset %s does not fit (%s); detecting", where, charset, exc)
     return decode_bytes(content, where)
+
+
+def _check_url(url: str) -> None:
+    """Raise FetchError unless ``url`` is an http(s) URL with a host ("http://[x" is not)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        raise FetchError(f"{url}: not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise FetchError(f"{url}: not an http(s) URL with a host")
