@@ -109,3 +109,31 @@ def test_ids_under_an_id_root_are_portable(cli, tmp_path: Path, db_path: Path) -
         assert [r[0] for r in store.query("SELECT external_id FROM documents")] == ["reports/2023/a.txt"]
     outside = cli("collect", "files", str(tmp_path / "first"), "--id-root", str(tmp_path / "second" / "reports"))
     assert outside.exit_code == 1 and "not inside the id root" in outside.output
+
+
+def test_hostile_records_are_named_and_the_others_imported(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "deep.json").write_text(deep, encoding="utf-8")
+    lines = [
+        json.dumps({"id": "ok-1", "text": "Текст о бойцах"}),
+        '{"id": "deep", "text": "x", "extra": ' + deep + "}",
+        json.dumps({"id": {"nested": 1}, "text": "an object as id"}),
+        json.dumps({"id": True, "text": "a boolean as id"}),
+        json.dumps({"id": "late", "text": "x", "published": 99999999999999999999}),
+        json.dumps({"id": "words", "text": "x", "published": "not a date"}),
+        json.dumps({"id": 7, "text": "a number as id"}),
+    ]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = list(collect_files([tmp_path / "deep.json", tmp_path / "mixed.jsonl"]))
+    errors = [str(i) for i in items if isinstance(i, CollectError)]
+    assert [d.external_id for d in items if isinstance(d, Document)] == ["ok-1", "7"]
+    jsonl = tmp_path / "mixed.jsonl"
+    assert errors[:4] == [
+        f"{tmp_path / 'deep.json'}: JSON nested too deeply to read",
+        f"{jsonl}:2: JSON nested too deeply to read",
+        f"{jsonl}:3: 'id' must be a string or a whole number, not dict",
+        f"{jsonl}:4: 'id' must be a string or a whole number, not bool",
+    ]
+    assert errors[4].startswith(f"{jsonl}:5: bad 'published' 99999999999999999999: out of range")
+    assert errors[5] == f"{jsonl}:6: bad 'published' 'not a date': not an ISO-8601 date or time, nor a Unix time"
+    assert len(errors) == 6

@@ -269,3 +269,25 @@ def test_lone_surrogate_escapes_are_replaced_and_the_import_goes_on(tmp_path: Pa
     assert rows["5/1"]["text"] == "bad \ufffd text" and rows["5/1"]["author"] == "a\ufffdb"
     assert rows["5/2"]["text"] == "ok \ufffd" and "\ufffd" in json.loads(rows["5/2"]["raw"])["entities"][0]["text"]
     assert rows["5/3"]["text"] == "fine"
+
+
+def test_hostile_messages_are_named_and_the_others_imported(tmp_path: Path, store: Store) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "result.json").write_text(
+        '{"name": "Chan", "type": "public_channel", "id": 5, "messages": [7, '
+        '{"id": 1, "type": "message", "date_unixtime": "1700000000", "text": "deep payload", "extra": ' + deep + '},'
+        '{"id": 2, "type": "message", "date_unixtime": "99999999999999999999", "text": 42},'
+        '{"id": 3, "type": "message", "date_unixtime": "99999999999999999999", "text": "no usable date"}]}',
+        encoding="utf-8")
+    stats = ingest(store, collect_telegram_export(folder))  # the username is derived first: no crash on 7
+    assert stats.added == 2
+    assert [e.split(": ", 1)[1] for e in stats.errors] == [
+        "message #1: expected an object",
+        "message 2: unreadable: 'text' is neither a string nor a list (a int)",
+    ]
+    rows = {r["external_id"]: r for r in store.query("SELECT external_id, published, raw FROM documents")}
+    raw = json.loads(rows["5/1"]["raw"])
+    assert raw["extra"] == {"unstored": "nested too deeply to store"} and raw["id"] == 1 and raw["type"] == "message"
+    assert rows["5/3"]["published"] is None

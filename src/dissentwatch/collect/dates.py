@@ -16,6 +16,15 @@ def parse_published(value: object, default_tz: timezone = UTC) -> str:
     A date alone stays a date (``2023-03-06``): inventing a midnight would claim a precision
     the source does not give. Naive datetimes are read in ``default_tz``.
     """
+    try:
+        return _parse_published(value, default_tz)
+    except (OverflowError, OSError) as exc:  # a Unix time out of any calendar's range
+        raise ValueError(f"out of range ({exc})") from None
+    except ValueError:
+        raise ValueError("not an ISO-8601 date or time, nor a Unix time") from None
+
+
+def _parse_published(value: object, default_tz: timezone) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return to_utc_iso(datetime.fromtimestamp(float(value), tz=UTC))
     if isinstance(value, datetime):

@@ -160,6 +160,8 @@ def record_to_document(record: Mapping[str, Any], where: str) -> Document:
     ident, text = record.get("id"), record.get("text")
     if ident is None or str(ident).strip() == "":
         raise CollectError(f"{where}: missing 'id'")
+    if not isinstance(ident, str | int) or isinstance(ident, bool):
+        raise CollectError(f"{where}: 'id' must be a string or a whole number, not {type(ident).__name__}")
     if not isinstance(text, str) or not text.strip():
         raise CollectError(f"{where}: missing or empty 'text' (id {ident!r})")
     published = record.get("published")
@@ -198,6 +200,9 @@ def _collect_jsonl(path: Path) -> Iterator[Document | CollectError]:
             except json.JSONDecodeError as exc:
                 yield CollectError(f"{where}: column {exc.colno}: malformed JSON: {exc.msg}")
                 continue
+            except RecursionError:
+                yield CollectError(f"{where}: JSON nested too deeply to read")
+                continue
             except CollectError as exc:
                 yield exc
                 continue
@@ -213,6 +218,8 @@ def _collect_json(path: Path) -> Iterator[Document | CollectError]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CollectError(f"{path}:{exc.lineno}: column {exc.colno}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise CollectError(f"{path}: JSON nested too deeply to read") from None
     if isinstance(data, dict) and "messages" in data:
         raise CollectError(f"{path}: this is a Telegram export; use 'collect telegram-export'")
     records = data if isinstance(data, list) else [data]

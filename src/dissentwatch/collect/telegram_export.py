@@ -211,8 +211,10 @@ def flatten_text(text: Any) -> tuple[str, list[dict[str, Any]]]:
     """Plain text of a message's ``text`` (string, or list of strings and entity objects) and its entities."""
     if isinstance(text, str):
         return text, []
-    if not isinstance(text, list):
+    if text is None:
         return "", []
+    if not isinstance(text, list):
+        raise ValueError(f"'text' is neither a string nor a list (a {type(text).__name__})")
     parts: list[str] = []
     entities: list[dict[str, Any]] = []
     for part in text:
@@ -333,7 +335,12 @@ def derive_username(path: Path, shape: str, chat: Chat, sample: int = 2000) -> s
         for index, (_, message) in enumerate(iter_messages(path, shape, chat)):
             if index >= sample:
                 break
-            _, entities = flatten_text(message.get("text"))
+            if not isinstance(message, dict):
+                continue  # reported by the import itself
+            try:
+                _, entities = flatten_text(message.get("text"))
+            except ValueError:
+                continue
             ident = message.get("id")
             own = ident if isinstance(ident, int) else 0
             names = {m.group(1) for link in links_of(entities) for m in _TME_POST.finditer(link)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -16,7 +17,10 @@ from dissentwatch.language import detect_language
 from dissentwatch.models import SOURCE_KINDS, Document, content_hash, utcnow
 from dissentwatch.store import Store
 
+log = logging.getLogger(__name__)
+
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+UNSTORED_PAYLOAD = {"unstored": "nested too deeply to store"}
 
 _COLUMNS = ("source_kind", "external_id", "url", "outlet", "author", "title", "published", "collected",
             "updated", "language", "language_score", "text", "content_hash", "copy_of", "parent_id", "edited",
@@ -61,7 +65,22 @@ def payload_json(value: Any) -> str:
     try:
         return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
     except (orjson.JSONEncodeError, TypeError):
+        pass
+    try:
         return json.dumps(value, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):  # nested thousands deep (hostile input), or circular
+        pass
+    log.warning("a payload nested too deeply to store: the deep parts were replaced by a note")
+    if isinstance(value, dict):  # keep what can be kept: id, dates, media ...
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_storable(v)}" for k, v in value.items()) + "}"
+    return json.dumps(UNSTORED_PAYLOAD)
+
+
+def _storable(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return json.dumps(UNSTORED_PAYLOAD)
 
 
 def _row_params(doc: Document, digest: str, run_id: int | None, now: str, copy_of: int | None = None,
@@ -281,7 +300,10 @@ def scrub_surrogates(doc: Document) -> None:
     ``"\\ud800"`` decode to them, and they cannot be encoded as UTF-8, hashed or stored."""
     for name, value in vars(doc).items():
         if isinstance(value, str | list | dict):
-            setattr(doc, name, _scrub(value))
+            try:
+                setattr(doc, name, _scrub(value))
+            except RecursionError:  # a payload nested thousands deep: not kept
+                setattr(doc, name, dict(UNSTORED_PAYLOAD) if isinstance(value, dict) else [])
 
 
 def _digest(doc: Document) -> str:
