@@ -156,3 +156,19 @@ def test_event_command_keeps_terminal_escapes_inert(events_store: Store, cli) ->
                                    "WHERE m.document_id = ?", (doc,))
     shown = cli("event", event_id).stdout
     assert "\x1b" not in shown and "\x07" not in shown and "записали видео" in shown
+
+
+@pytest.mark.parametrize("args", [
+    ("events", "--since", "garbage"), ("counts", "--until", "2023-13"), ("counts", "--since", "2023-02-40"),
+    ("export", "events", "--since", "2023-3"), ("events", "--limit", "0"), ("mentions", "--limit", "-5"),
+])
+def test_filters_that_would_match_nothing_silently_are_refused(events_store: Store, cli, args) -> None:  # type: ignore[no-untyped-def]
+    result = cli(*args)
+    assert result.exit_code == 2 and "Invalid value for" in result.output
+
+
+def test_is_date_filter_knows_the_calendar() -> None:
+    from dissentwatch.store.events import is_date_filter
+
+    assert all(is_date_filter(v) for v in ("2023", "2023-03", "2024-02-29", "2023-02-30"))
+    assert not any(is_date_filter(v) for v in ("2023-13", "2023-00", "2023-02-32", "2023-3", "20230", "２０２３", ""))

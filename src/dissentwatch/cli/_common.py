@@ -48,7 +48,7 @@ pass_context = click.make_pass_decorator(Context)
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--json``, ``--csv`` and ``--limit`` for commands that print rows."""
 
-    @click.option("--limit", type=int, default=50, show_default=True, help="How many rows.")
+    @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many rows.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
     @functools.wraps(func)

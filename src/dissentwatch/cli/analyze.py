@@ -14,7 +14,7 @@ from dissentwatch.cli._common import Context, emit_rows, output_options, pass_co
 
 
 @click.command("analyze")
-@click.option("--limit", type=int, help="Analyze at most this many documents.")
+@click.option("--limit", type=click.IntRange(min=1), help="Analyze at most this many documents.")
 @click.option("--batch-size", type=int, default=500, show_default=True, help="Documents per transaction.")
 @click.option("--workers", type=int, default=min(2, os.cpu_count() or 1), show_default=True,
               help="Worker processes for the rules.")

@@ -22,15 +22,28 @@ from dissentwatch.publish.export import (
 )
 from dissentwatch.publish.shape import event_as_dict, events_as_dicts
 from dissentwatch.resolve.reasons import describe_reason
-from dissentwatch.store.events import SORTS, event_mention_rows, get_event_row, query_events
+from dissentwatch.store.events import (
+    SORTS,
+    event_mention_rows,
+    get_event_row,
+    is_date_filter,
+    query_events,
+)
+
+
+def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A date filter must be a real YYYY, YYYY-MM or YYYY-MM-DD (else nothing would match, silently)."""
+    if value is None or is_date_filter(value):
+        return value
+    raise click.BadParameter(f"{value!r} is not a date like 2023, 2023-03 or 2023-03-06")
 
 
 def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The filters shared by ``events``, ``counts`` and ``export events``."""
 
     @click.option("--type", "types", multiple=True, help="Only this event type (repeatable).")
-    @click.option("--since", help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
-    @click.option("--until", help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
+    @click.option("--since", callback=_check_date, help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
+    @click.option("--until", callback=_check_date, help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
     @click.option("--dates", "date_field", type=click.Choice(["event", "published"]), default="event",
                   show_default=True, help="Filter on the event date or on its first publication.")
     @click.option("--region", help="ISO 3166-2 code (RU-KGD) or region name.")
@@ -103,7 +116,7 @@ def _list_row(event: dict[str, Any]) -> dict[str, Any]:
 @click.option("--sort", type=click.Choice(list(SORTS)), default="date", show_default=True, help="Sort key.")
 @click.option("--asc", is_flag=True, help="Oldest / lowest first.")
 @click.option("--offset", type=int, default=0, help="Skip this many events.")
-@click.option("--limit", type=int, default=50, show_default=True, help="How many events.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many events.")
 @click.option("--json", "as_json", is_flag=True, help="Print events in the export shape (JSON).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @pass_context

@@ -174,6 +174,18 @@ def event_mention_rows(store: Store, event_ids: Sequence[str]) -> list[sqlite3.R
     )
 
 
+DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+"""What ``since``/``until`` accept: a year, a month or a day, written YYYY, YYYY-MM or YYYY-MM-DD."""
+_DATE_FILTER = re.compile(DATE_PATTERN)
+
+
+def is_date_filter(value: str) -> bool:
+    """True for a year, month or day that ``since``/``until`` can compare with (month 13 or day 40
+    would silently match nothing). A day past its month's end ("2023-02-30") still bounds that
+    month correctly, so it passes."""
+    return _DATE_FILTER.fullmatch(value) is not None
+
+
 def query_events(
     store: Store,
     *,

@@ -15,9 +15,9 @@ from dissentwatch import __version__
 from dissentwatch.publish.counts import DIMENSIONS, count_events
 from dissentwatch.publish.shape import event_as_dict, events_as_dicts
 from dissentwatch.store import Store
-from dissentwatch.store.events import SORTS, get_event_row, query_events
+from dissentwatch.store.events import DATE_PATTERN, SORTS, get_event_row, query_events
 from dissentwatch.web.app import api, route, store_of
-from dissentwatch.web.views import DATE_PATTERN, MAX_LIMIT, document_by_external_id, parse_listing
+from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, parse_listing
 
 
 def _json(data: Any, status_code: int = 200) -> JSONResponse:

@@ -18,13 +18,11 @@ from dissentwatch.models import EVENT_TYPES, label
 from dissentwatch.review import REVIEW_STATUSES
 from dissentwatch.store import Store
 from dissentwatch.store.documents import external_id_clause
-from dissentwatch.store.events import SORTS
+from dissentwatch.store.events import SORTS, is_date_filter
 from dissentwatch.web import basemap
 
 FILTER_KEYS = ("type", "since", "until", "region", "unit", "review_status", "language", "outlet", "q")
 MAX_LIMIT = 500
-DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-_DATE = re.compile(DATE_PATTERN)
 TYPE_COLOURS = {
     "video_appeal": "#1f77b4", "written_appeal": "#17becf", "refusal": "#d62728", "mutiny": "#8c564b",
     "desertion": "#ff7f0e", "dismissal": "#9467bd", "prosecution": "#7f7f7f", "legal_challenge": "#2ca02c",
@@ -71,7 +69,7 @@ def parse_listing(params: QueryParams, default_limit: int = 50) -> Listing:
         filters[key] = values
     for key in ("since", "until"):
         value = params.get(key) or None
-        if value and not _DATE.fullmatch(value):
+        if value and not is_date_filter(value):
             raise _bad(f"{key} must be a date like 2023-03-06, 2023-03 or 2023, not {value!r}")
         filters[key] = value
     for key in ("region", "unit", "language", "outlet", "q"):
