@@ -150,3 +150,33 @@ def test_embedding_fallback_is_versioned_and_optional(store: Store) -> None:
         assert all(texts[e.document_id][e.start : e.end] == e.quote for e in m.evidence)
     # switching the fallback off changes the extractor name: the document is analyzed again
     assert analyze_store(store).documents == 1
+
+
+def test_text_chunks_cut_at_paragraphs_then_sentences_and_cover_the_text() -> None:
+    text = ("Абзац про погоду и урожай. " * 30 + "\n") * 40
+    pieces = pipeline.text_chunks(text, size=2000)
+    assert pieces[0][0] == 0 and pieces[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False))
+    assert all(0 < end - start <= 2000 for start, end in pieces)
+    assert all(text[end - 1] == "\n" for _, end in pieces[:-1])
+    no_breaks = "слово " * 1000
+    assert all(no_breaks[end - 1] == " " for _, end in pipeline.text_chunks(no_breaks, size=700)[:-1])
+    assert pipeline.text_chunks("x" * 5000, size=1000) == [(i, i + 1000) for i in range(0, 5000, 1000)]
+
+
+def test_a_long_text_is_analyzed_in_pieces_with_offsets_into_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "CHUNK_CHARS", 3000)
+    filler = "Завтра в Москве ожидается снег, предупредили синоптики.\n" * 80
+    appeal, refusal = TEXTS["appeal"][1], TEXTS["refusal"][1]
+    text = filler + appeal + "\n" + filler + refusal + "\n" + filler
+    seen: list[int] = []
+    piece = pipeline._analyze_piece
+    monkeypatch.setattr(pipeline, "_analyze_piece", lambda t, *a: seen.append(len(t)) or piece(t, *a))
+    result = pipeline.analyze_text(text, 1, "ru")
+    assert len(seen) > 3 and max(seen) <= 3000 and sum(seen) == len(text)
+    assert sorted(m.type for m in result.mentions) == ["refusal", "video_appeal"]
+    assert all(e.check(text) for m in result.mentions for e in m.evidence)
+    appeal_mention = next(m for m in result.mentions if m.type == "video_appeal")
+    assert appeal_mention.start == text.index(appeal) < appeal_mention.end
+    whole = piece(text, 1, "ru", None)
+    assert sorted(m.type for m in whole.mentions) == ["refusal", "video_appeal"]
