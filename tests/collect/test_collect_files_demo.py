@@ -137,3 +137,14 @@ def test_hostile_records_are_named_and_the_others_imported(tmp_path: Path) -> No
     assert errors[4].startswith(f"{jsonl}:5: bad 'published' 99999999999999999999: out of range")
     assert errors[5] == f"{jsonl}:6: bad 'published' 'not a date': not an ISO-8601 date or time, nor a Unix time"
     assert len(errors) == 6
+
+
+def test_csv_records_are_named_by_their_first_line_and_long_cells_are_read(tmp_path: Path) -> None:
+    long_text = "слово " * 40_000  # 240,000 characters in one cell: over the csv module's default limit
+    (tmp_path / "posts.csv").write_text(
+        f'id,text\nlong,"{long_text}"\nml,"first line\nsecond line"\n,no id here\nok,short\n', encoding="utf-8")
+    items = list(collect_files([tmp_path / "posts.csv"]))
+    docs = {d.external_id: d for d in items if isinstance(d, Document)}
+    assert set(docs) == {"long", "ml", "ok"} and docs["long"].text == long_text
+    assert docs["ml"].text == "first line\nsecond line"
+    assert [str(i) for i in items if isinstance(i, CollectError)] == [f"{tmp_path / 'posts.csv'}:5: missing 'id'"]

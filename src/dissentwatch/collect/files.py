@@ -232,6 +232,8 @@ def _collect_json(path: Path) -> Iterator[Document | CollectError]:
 
 def _collect_csv(path: Path, column_map: Mapping[str, str]) -> Iterator[Document | CollectError]:
     text = read_text_file(path)
+    # a whole article in one cell is ordinary; the default limit (128 KiB) would refuse it
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = list(reader.fieldnames or [])
     reverse = {source: target for target, source in column_map.items()}
@@ -245,9 +247,18 @@ def _collect_csv(path: Path, column_map: Mapping[str, str]) -> Iterator[Document
             f"{path}: no column for {', '.join(needed)}; columns are {columns}; "
             "map them with --map id=COLUMN --map text=COLUMN"
         )
-    for number, row in enumerate(reader, start=2):
+    rows = iter(reader)
+    while True:
+        start = reader.line_num + 1  # a quoted field may span lines: a record is named by its first
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield CollectError(f"{path}:{start}: unreadable CSV record: {exc}")
+            continue
         record = {reverse.get(k, k): v for k, v in row.items() if k is not None}
         try:
-            yield record_to_document(record, f"{path}:{number}")
+            yield record_to_document(record, f"{path}:{start}")
         except CollectError as exc:
             yield exc
