@@ -28,6 +28,12 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     if quiet:
         level = logging.ERROR
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if verbose < 2:  # their warnings are about their own parsing ("discarding data: None"), not the user's input
+        for name in _CHATTY_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+_CHATTY_LIBRARIES = ("trafilatura", "htmldate", "courlan", "charset_normalizer")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
