@@ -66,21 +66,24 @@ def payload_json(value: Any) -> str:
         return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
     except (orjson.JSONEncodeError, TypeError):
         pass
-    try:
-        return json.dumps(value, ensure_ascii=False, default=str)
-    except (RecursionError, ValueError):  # nested thousands deep (hostile input), or circular
-        pass
+    text = _json_or_none(value)
+    if text is not None:
+        return text
     log.warning("a payload nested too deeply to store: the deep parts were replaced by a note")
+    unstored = json.dumps(UNSTORED_PAYLOAD)
     if isinstance(value, dict):  # keep what can be kept: id, dates, media ...
-        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_storable(v)}" for k, v in value.items()) + "}"
-    return json.dumps(UNSTORED_PAYLOAD)
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_json_or_none(v) or unstored}"
+                               for k, v in value.items()) + "}"
+    return unstored
 
 
-def _storable(value: Any) -> str:
+def _json_or_none(value: Any) -> str | None:
+    """JSON by the standard library, or None for what it cannot write: nested thousands deep
+    (hostile input) or circular."""
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (RecursionError, ValueError):
-        return json.dumps(UNSTORED_PAYLOAD)
+        return None
 
 
 def _row_params(doc: Document, digest: str, run_id: int | None, now: str, copy_of: int | None = None,
