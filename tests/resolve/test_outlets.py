@@ -105,3 +105,44 @@ def test_a_citation_weeks_after_the_outlet_s_report_counts_less(store: Store) ->
     resolve_mentions(store)
     assert events_of(store, "jp1") != events_of(store, "g1")
 
+
+
+def test_telegram_channels_and_posts_are_outlets_and_sources() -> None:
+    from dissentwatch.resolve.outlets import cited_posts, telegram_post
+
+    assert outlet_of("https://t.me/astrapress/1234", None) == "astra"          # a known channel
+    assert outlet_of("https://t.me/s/Some_Channel/5", "Some channel") == "tg:some_channel"
+    assert telegram_post("https://t.me/Some_Channel/5") == "some_channel/5"
+    assert telegram_post("https://t.me/some_channel") is None and telegram_post(None) is None
+    text = ("Видео выложил канал t.me/astrapress/5678, затем https://t.me/other_chan/9 и @third_chan; "
+            "пишите на user@example.org, вступайте t.me/joinchat/AbCdEf")
+    assert cited_outlets(text) == {"astra", "tg:other_chan", "tg:third_chan"}
+    assert cited_posts(text) == {"astrapress/5678", "other_chan/9"}
+
+
+def _channel_post(store: Store, ext: str, post: int, text: str, published: str) -> None:
+    doc = add_document(store, ext, text, url=f"https://t.me/frontline_voice/{post}", published=published,
+                       source_kind="telegram_export", outlet="Frontline voice")
+    save(store, doc, mention(store, doc, "video_appeal", text.split(".")[0]))
+
+
+def test_an_article_linking_the_post_joins_its_event_months_later(store: Store) -> None:
+    _channel_post(store, "frontline_voice/123", 123, "Бойцы записали обращение к президенту.",
+                  "2023-03-01T10:00:00Z")
+    text = "Soldiers recorded a video appeal to the president, first posted at t.me/frontline_voice/123."
+    doc = add_document(store, "news/1", text, url="https://news.example.net/1", published="2023-06-20T10:00:00Z",
+                       language="en")
+    save(store, doc, mention(store, doc, "video_appeal", "Soldiers recorded a video appeal"))
+    resolve_mentions(store)
+    assert events_of(store, "news/1") == events_of(store, "frontline_voice/123")
+
+
+def test_an_article_linking_another_post_of_the_channel_does_not_join(store: Store) -> None:
+    _channel_post(store, "frontline_voice/123", 123, "Бойцы записали обращение к президенту.",
+                  "2023-03-01T10:00:00Z")
+    text = "Soldiers recorded a video appeal to the president, posted at t.me/frontline_voice/130."
+    doc = add_document(store, "news/2", text, url="https://news.example.net/2", published="2023-03-02T10:00:00Z",
+                       language="en")
+    save(store, doc, mention(store, doc, "video_appeal", "Soldiers recorded a video appeal"))
+    resolve_mentions(store)
+    assert events_of(store, "news/2") != events_of(store, "frontline_voice/123")

@@ -20,6 +20,7 @@ from typing import Any
 from dissentwatch.resolve.features import MentionFeatures, settings
 
 BLOCK_SCAN = 200  # most recent entries looked at per block
+_UNWINDOWED = frozenset({"root", "post", "post_cited"})  # a copy or a link names its source whatever the date
 GRIEVANCE_SETS = 64  # reports' complaint lists an event keeps to compare new reports with
 Adder = Callable[..., None]
 Entry = tuple[int | None, str]  # (publication day of the filing mention, event id)
@@ -63,6 +64,8 @@ class EventProfile:
     grievance_sets: list[frozenset[str]] = field(default_factory=list)  # per report, the first GRIEVANCE_SETS
     outlets: set[str] = field(default_factory=set)  # outlets that published its reports
     cites: set[str] = field(default_factory=set)    # outlets its reports name
+    posts: set[str] = field(default_factory=set)    # its reports that are Telegram posts
+    cited_posts: set[str] = field(default_factory=set)  # Telegram posts its reports link to
     text: str = ""
     vector: Any = None
 
@@ -102,6 +105,9 @@ class EventProfile:
         if m.outlet:
             self.outlets.add(m.outlet)
         self.cites |= m.cites
+        if m.post:
+            self.posts.add(m.post)
+        self.cited_posts |= m.cites_posts
         if len(self.sketch) < 256:
             self.sketch |= m.sketch
         if len(self.quotes) < 256:
@@ -136,6 +142,8 @@ def absorb(target: EventProfile, other: EventProfile) -> None:
     target.grievance_sets.extend(other.grievance_sets[: max(0, GRIEVANCE_SETS - len(target.grievance_sets))])
     target.outlets |= other.outlets
     target.cites |= other.cites
+    target.posts |= other.posts
+    target.cited_posts |= other.cited_posts
     target.sketch |= other.sketch
     target.quotes |= other.quotes
     target.verdict = target.verdict or other.verdict
@@ -162,21 +170,38 @@ def block_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     keys = _shared_keys(m)
     if m.outlet:
         keys.append(("outlet", m.family, m.outlet))
-    return keys + [("cited", m.family, c) for c in sorted(m.cites)]
+    if m.post:
+        keys.append(("post", m.family, m.post))
+    return keys + [("cited", m.family, c) for c in sorted(m.cites)] + [
+        ("post_cited", m.family, p) for p in sorted(m.cites_posts)]
 
 
 def lookup_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     """The blocks searched for a mention's candidate events: those it shares with them, the
     events of the outlets it cites, and the events whose reports cite its outlet."""
     keys = _shared_keys(m) + [("outlet", m.family, c) for c in sorted(m.cites)]
+    keys += [("post", m.family, p) for p in sorted(m.cites_posts)]
     if m.outlet:
         keys.append(("cited", m.family, m.outlet))
+    if m.post:
+        keys.append(("post_cited", m.family, m.post))
     return keys
+
+
+def links_post(m: MentionFeatures, e: EventProfile) -> bool:
+    """The report links to a Telegram post that reported the event, or is the post the event's
+    reports link to."""
+    return bool(m.cites_posts & e.posts) or (m.post is not None and m.post in e.cited_posts)
 
 
 def cites_event(m: MentionFeatures, e: EventProfile) -> bool:
     """The report names an outlet that reported the event, or the event's reports name the
-    report's outlet (a re-telling can be read before its source)."""
+    report's outlet (a re-telling can be read before its source). Not when the report links to
+    another post of the channel whose post the event holds: that names a different report."""
+    if m.cites_posts and e.posts and not links_post(m, e):
+        channels = {p.split("/", 1)[0] for p in e.posts}
+        if any(p.split("/", 1)[0] in channels for p in m.cites_posts):
+            return False
     return bool(m.cites & e.outlets) or (m.outlet is not None and m.outlet in e.cites)
 
 
@@ -218,6 +243,8 @@ def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0) -> tupl
     _score_details(m, e, add)
     if cited_share and m.document_id not in e.documents:
         add("citation", "cites_report", cited_share * _citation_recency(m, e))
+    if links_post(m, e) and m.document_id not in e.documents:
+        add("citation", "links_post")
     if unit_equal and ("denial" in m.cues) != e.denial:
         add("denial", "cue_conflict")
     return round(sum(signals.values()), 3), signals
@@ -381,7 +408,7 @@ class Clusterer:
     def candidates(self, m: MentionFeatures) -> list[EventProfile]:
         seen: dict[str, EventProfile] = {}
         for key in lookup_keys(m):
-            window = None if key[0] == "root" else self.unit_window if key[0] == "unit" else self.window
+            window = (None if key[0] in _UNWINDOWED else self.unit_window if key[0] == "unit" else self.window)
             self._scan(seen, self.blocks.get(key, []), m, BLOCK_SCAN, window)
         if m.weak and self.similarity is not None:
             limit = int(settings()["embedding"]["max_candidates"])

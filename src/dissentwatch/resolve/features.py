@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from dissentwatch import packaged_json
-from dissentwatch.resolve.outlets import cited_outlets, outlet_of
+from dissentwatch.resolve.outlets import cited_outlets, cited_posts, outlet_of, telegram_post
 from dissentwatch.resolve.places import region_iso, regions_in_text
 from dissentwatch.resolve.units import gazetteer, resolve_unit
 from dissentwatch.store import Store
@@ -69,6 +69,8 @@ class MentionFeatures:
     grievances: frozenset[str] = frozenset()
     outlet: str | None = None             # the outlet that published the document (outlets gazetteer)
     cites: frozenset[str] = frozenset()   # other outlets the report names ("writes The Guardian")
+    post: str | None = None               # "<channel>/<post>" when the document is a Telegram post
+    cites_posts: frozenset[str] = frozenset()  # the Telegram posts it links to
     text: str = field(default="", repr=False)
 
     @property
@@ -250,11 +252,11 @@ def iter_features(
             yield features_from_row(row, keep_text)
 
 
-def _cites(row: Any, outlet: str | None) -> frozenset[str]:
-    """The outlets a report names in its title, its lead or the mention's own span."""
+def _citing_text(row: Any) -> str:
+    """Where a report names its sources: its title, its lead and the mention's own span."""
     lead, span = row["lead"] or "", row["span"] or ""
-    text = lead if span in lead else f"{lead}\n{span}"
-    return cited_outlets(f"{row['title'] or ''}\n{text}", outlet)
+    body = lead if span in lead else lead + "\n" + span
+    return f"{row['title'] or ''}\n{body}"
 
 
 def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
@@ -270,6 +272,8 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
         regions = regions_in_text(row["span"] or "")  # only a mention with nothing else to go on
     root = row["copy_of"] or row["forwarded_id"] or row["parent_id"]
     outlet = outlet_of(row["url"], row["outlet"])
+    citing = _citing_text(row)
+    post = telegram_post(row["url"])
     feats = MentionFeatures(
         id=row["id"], stable_key=f"{row['source_kind']}/{row['external_id']}:{row['type']}:{row['start']}",
         document_id=row["document_id"], type=row["type"], family=family(row["type"]),
@@ -282,7 +286,8 @@ def features_from_row(row: Any, keep_text: bool = True) -> MentionFeatures:
         killed=_count(fields.get("killed_claimed"), 2),
         grievances=frozenset(
             g for g in fields.get("grievances") or [] if isinstance(g, str) and g != "other"),
-        outlet=outlet, cites=_cites(row, outlet),
+        outlet=outlet, cites=cited_outlets(citing, outlet), post=post,
+        cites_posts=cited_posts(citing) - {post},
         text=text[:600] if keep_text else "",
     )
     for key, value in parse_event_date(fields.get("date"), published).items():

@@ -1,5 +1,6 @@
 """The outlets gazetteer (``data/outlets.json``): which outlet published a document, and which
-outlets a report cites ("writes The Guardian", «сообщает Медиазона», "selon RFI").
+outlets a report cites ("writes The Guardian", «сообщает Медиазона», "selon RFI", a link to
+t.me/astrapress or @astrapress); and which Telegram posts it links to (t.me/astrapress/1234).
 
 A re-telling in another language often shares nothing with the original report but the outlet it
 names: no quote in common, a head count at most. Resolve uses the citation as evidence that the
@@ -62,6 +63,40 @@ def _domains() -> dict[str, str]:
 
 
 @cache
+def _channels() -> dict[str, str]:
+    return {name.lower(): o["id"] for o in gazetteer()["outlets"] for name in o.get("telegram", [])}
+
+
+TELEGRAM_HOSTS = frozenset({"t.me", "www.t.me", "telegram.me", "telegram.dog"})
+# t.me/<channel>, t.me/s/<channel>, t.me/<channel>/<post>; @<channel> (usernames are 5-32 characters)
+_TG_LINK = re.compile(r"(?<![\w.])(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"
+                      r"([A-Za-z][A-Za-z0-9_]{3,31})(?:/(\d{1,10}))?(?![\w/])", re.IGNORECASE)
+_TG_HANDLE = re.compile(r"(?<![\w@./])@([A-Za-z][A-Za-z0-9_]{4,31})(?![\w@.])")
+_NOT_CHANNELS = frozenset({"joinchat", "share", "addstickers", "proxy", "socks", "iv", "c"})
+
+
+def channel_outlet(username: str) -> str:
+    """The outlet of a Telegram channel: its gazetteer id when known («astrapress» → "astra"),
+    else ``tg:<username>``."""
+    name = username.lower()
+    return _channels().get(name) or f"tg:{name}"
+
+
+def telegram_post(url: str | None) -> str | None:
+    """``<channel>/<post>`` of a Telegram post URL (https://t.me/astrapress/1234), lower case."""
+    m = _TG_LINK.fullmatch(url.strip()) if url else None
+    if m is None or m.group(2) is None or m.group(1).lower() in _NOT_CHANNELS:
+        return None
+    return f"{m.group(1).lower()}/{m.group(2)}"
+
+
+def cited_posts(text: str) -> frozenset[str]:
+    """The Telegram posts a text links to, as ``<channel>/<post>``."""
+    return frozenset(f"{m.group(1).lower()}/{m.group(2)}" for m in _TG_LINK.finditer(text or "")
+                     if m.group(2) is not None and m.group(1).lower() not in _NOT_CHANNELS)
+
+
+@cache
 def _candidate_words() -> re.Pattern[str]:
     """Words that may begin a name: capitalised ones, and those few names written lower case
     ("franceinfo", "iStories"). Looking up only these, a page of text takes about 45 µs."""
@@ -90,9 +125,14 @@ def outlet_of(url: str | None, outlet: str | None) -> str | None:
     outlet field ("The Guardian (reposted)"); None when neither is known."""
     if url:
         try:
-            host = (urlsplit(url).hostname or "").lower()
+            split = urlsplit(url)
+            host = (split.hostname or "").lower()
         except ValueError:  # "http://[not-an-address" and the like: judged by the outlet field
             host = ""
+        if host in TELEGRAM_HOSTS:
+            channel = _TG_LINK.match(f"t.me{split.path}")
+            if channel and channel.group(1).lower() not in _NOT_CHANNELS:
+                return channel_outlet(channel.group(1))
         parts = host.split(".")
         for i in range(len(parts) - 1):
             found = _domains().get(".".join(parts[i:]))
@@ -107,4 +147,7 @@ def cited_outlets(text: str, own: str | None = None) -> frozenset[str]:
     """Ids of the outlets a text names, other than its own outlet ``own``."""
     if not text:
         return frozenset()
-    return frozenset(outlet for _, outlet in _ids_in(text) if outlet != own)
+    found = {outlet for _, outlet in _ids_in(text)}
+    found |= {channel_outlet(m.group(1)) for m in _TG_LINK.finditer(text) if m.group(1).lower() not in _NOT_CHANNELS}
+    found |= {channel_outlet(m.group(1)) for m in _TG_HANDLE.finditer(text)}
+    return frozenset(found - {own})
