@@ -120,29 +120,26 @@ def test_telegram_channels_and_posts_are_outlets_and_sources() -> None:
     assert cited_posts(text) == {"astrapress/5678", "other_chan/9"}
 
 
-def _channel_post(store: Store, ext: str, post: int, text: str, published: str) -> None:
-    doc = add_document(store, ext, text, url=f"https://t.me/frontline_voice/{post}", published=published,
-                       source_kind="telegram_export", outlet="Frontline voice")
+def _post_and_article(store: Store, linked_post: int, article_published: str) -> tuple[set[str], set[str]]:
+    """A channel's post 123 (an appeal), then an article retelling an appeal that links post
+    ``linked_post`` of that channel; returns (events of the post, events of the article)."""
+    text = "Бойцы записали обращение к президенту."
+    doc = add_document(store, "frontline_voice/123", text, url="https://t.me/frontline_voice/123",
+                       published="2023-03-01T10:00:00Z", source_kind="telegram_export", outlet="Frontline voice")
     save(store, doc, mention(store, doc, "video_appeal", text.split(".")[0]))
+    text = f"Soldiers recorded a video appeal to the president, posted at t.me/frontline_voice/{linked_post}."
+    doc = add_document(store, "news/1", text, url="https://news.example.net/1", published=article_published,
+                       language="en")
+    save(store, doc, mention(store, doc, "video_appeal", "Soldiers recorded a video appeal"))
+    resolve_mentions(store)
+    return events_of(store, "frontline_voice/123"), events_of(store, "news/1")
 
 
 def test_an_article_linking_the_post_joins_its_event_months_later(store: Store) -> None:
-    _channel_post(store, "frontline_voice/123", 123, "Бойцы записали обращение к президенту.",
-                  "2023-03-01T10:00:00Z")
-    text = "Soldiers recorded a video appeal to the president, first posted at t.me/frontline_voice/123."
-    doc = add_document(store, "news/1", text, url="https://news.example.net/1", published="2023-06-20T10:00:00Z",
-                       language="en")
-    save(store, doc, mention(store, doc, "video_appeal", "Soldiers recorded a video appeal"))
-    resolve_mentions(store)
-    assert events_of(store, "news/1") == events_of(store, "frontline_voice/123")
+    post, article = _post_and_article(store, 123, "2023-06-20T10:00:00Z")
+    assert article == post
 
 
 def test_an_article_linking_another_post_of_the_channel_does_not_join(store: Store) -> None:
-    _channel_post(store, "frontline_voice/123", 123, "Бойцы записали обращение к президенту.",
-                  "2023-03-01T10:00:00Z")
-    text = "Soldiers recorded a video appeal to the president, posted at t.me/frontline_voice/130."
-    doc = add_document(store, "news/2", text, url="https://news.example.net/2", published="2023-03-02T10:00:00Z",
-                       language="en")
-    save(store, doc, mention(store, doc, "video_appeal", "Soldiers recorded a video appeal"))
-    resolve_mentions(store)
-    assert events_of(store, "news/2") != events_of(store, "frontline_voice/123")
+    post, article = _post_and_article(store, 130, "2023-03-02T10:00:00Z")
+    assert article != post
