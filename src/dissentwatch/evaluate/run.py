@@ -59,7 +59,8 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def evaluate(
-    docs_path: Path, gold_path: Path, workers: int = 1, db_path: Path | None = None, embeddings: bool = False
+    docs_path: Path, gold_path: Path, workers: int = 1, db_path: Path | None = None, embeddings: bool = False,
+    model: Any = None,
 ) -> dict[str, Any]:
     """Run the whole comparison; a temporary store unless ``db_path`` is given."""
     from dissentwatch.analyze.pipeline import analyze_store
@@ -70,10 +71,12 @@ def evaluate(
     gold = {str(r["id"]): r for r in read_jsonl(gold_path)}
     with tempfile.TemporaryDirectory() as tmp, Store(db_path or Path(tmp) / "eval.db") as store:
         ingest(store, collect_files([docs_path]))
-        analyze_store(store, workers=workers, command=f"eval {docs_path}", embeddings=embeddings)
+        analyze_store(store, workers=workers, command=f"eval {docs_path}", embeddings=embeddings, model=model)
         ids = {r["external_id"]: r["id"] for r in store.query("SELECT id, external_id FROM documents")}
         context = EvalContext(docs, gold, {k: v for k, v in ids.items() if k in docs})
-        return compute_report(store, context)
+        report = compute_report(store, context)
+        report["model"] = getattr(model, "version", None) or "rules"
+        return report
 
 
 def _load_mentions(store: Store, context: EvalContext) -> None:
