@@ -15,7 +15,7 @@ from .clips import clip, heard, needs_media, reupload, silent, speech
 pytestmark = [pytest.mark.media, pytest.mark.slow, needs_media]
 
 ENGLISH = "We are soldiers of the fifth brigade. We ask the president for help. We are not cannon fodder."
-RUSSIAN = "Москва. Армия. Спасибо. Президент."
+RUSSIAN = "Москва. Армия. Спасибо. Президент. Россия. Солдат."
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def transcriber() -> Iterator[object]:
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("clips")
     en = clip(folder / "appeal_en.mp4", speech(folder / "en.wav", "en", ENGLISH, 140))
-    ru = clip(folder / "appeal_ru.mp4", speech(folder / "ru.wav", "ru", RUSSIAN, 110))
+    ru = clip(folder / "appeal_ru.mp4", speech(folder / "ru.wav", "ru", RUSSIAN, 90))
     other = clip(folder / "other_video.mp4", folder / "ru.wav", "mandelbrot=size=640x360:rate=25")
     return {"en": en, "ru": ru, "ru_copy": reupload(ru, folder / "ru_reupload.mp4"), "other": other}
 
@@ -46,8 +46,9 @@ def test_english_transcript_has_the_spoken_words(transcriber, clips) -> None:  #
 def test_russian_transcript_has_the_spoken_words(transcriber, clips) -> None:  # type: ignore[no-untyped-def]
     transcript = transcriber.transcribe(clips["ru"], "ru")
     assert transcript.language == "ru"
-    # Whisper base writes the synthetic voice's vowels as heard ("Масква"): compare fuzzily
-    found = [w for w in ("Москва", "армия", "спасибо", "президент") if heard(transcript.text, w)]
+    # Whisper base writes the synthetic voice's vowels as heard ("Масква", "армир") and which words
+    # it gets right varies between CPUs: six slow words, compared fuzzily, at least two heard
+    found = [w for w in RUSSIAN.replace(".", "").split() if heard(transcript.text, w)]
     assert len(found) >= 2, transcript.text
     assert any("\u0400" <= ch <= "\u04ff" for ch in transcript.text)
 
