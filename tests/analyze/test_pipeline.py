@@ -66,15 +66,16 @@ def test_every_evidence_span_quotes_the_stored_text(store: Store) -> None:
 
 
 def test_incremental_runs_skip_unchanged_and_redo_changed(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline.use_model(None)  # the mechanics of re-analysis, on the rules' judgement
     _ingest(store, TEXTS)
-    assert analyze_store(store).documents == 5
-    assert analyze_store(store).documents == 0
+    assert analyze_store(store, model=None).documents == 5
+    assert analyze_store(store, model=None).documents == 0
     lang, text = TEXTS["weather"]
     _ingest(store, {"weather": (lang, text + " Солдаты 3-й роты отказались ехать на фронт.")})
-    second = analyze_store(store)
+    second = analyze_store(store, model=None)
     assert second.documents == 1 and second.by_type == {"refusal": 1}
     monkeypatch.setattr(pipeline, "PIPELINE_VERSION", "analyze_pipeline.test")
-    assert documents_to_analyze(store, extractor_name()) and analyze_store(store).documents == 5
+    assert documents_to_analyze(store, extractor_name()) and analyze_store(store, model=None).documents == 5
 
 
 def test_reanalysis_keeps_mention_ids(store: Store) -> None:

@@ -100,14 +100,52 @@ def cross_validate(docs: Path, gold: Path, k: int = 5, streams: Sequence[Path] =
     gold_ex, stream_ex = load_examples(docs, gold, streams, labels, kinds, cache)
     examples = gold_ex + stream_ex
     folds, models = out_of_fold(examples, k, lambda train: fit_model([*train, *extra], kinds))
+    total = _count_posts(streams) if streams else 0
+    chosen = choose_threshold(examples, folds, models, total)
+    for model in models:
+        model.meta["thresholds"]["relevant"] = chosen["threshold"]
     report = _analyze_folds(docs, gold, gold_ex, folds[: len(gold_ex)], models, cache)
+    report["threshold"] = chosen
     report["cv"] = {"folds": k, "groups": len(set(fold_groups(examples))),
                     "records_per_fold": np.bincount(folds[: len(gold_ex)][[ex.source == "gold" for ex in gold_ex]],
                                                     minlength=k).tolist(),
                     "stream_examples": len(stream_ex)}
     if streams:
-        report["stream"] = stream_flags(stream_ex, folds[len(gold_ex):], models, _count_posts(streams))
+        report["stream"] = stream_flags(stream_ex, folds[len(gold_ex):], models, total)
     return report
+
+
+MAX_FLAGS_PER_10K = 5.0
+THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
+
+
+def oof_relevance(examples: Sequence[Example], folds: np.ndarray, models: Sequence[DetectionModel]) -> np.ndarray:
+    """Each example's relevance as judged by the model of the fold that did not see it."""
+    out = np.zeros(len(examples))
+    for i, (ex, f) in enumerate(zip(examples, folds.tolist(), strict=True)):
+        assert ex.view is not None
+        out[i] = models[f].judge_vectors(ex.encoder, ex.view, ex.doc_vectors[ex.encoder],
+                                         ex.sentence_vectors[ex.encoder]).relevant
+    return out
+
+
+def choose_threshold(examples: Sequence[Example], folds: np.ndarray, models: Sequence[DetectionModel],
+                     stream_posts: int) -> dict[str, Any]:
+    """The relevance threshold with the best out-of-fold F1 on the labelled records among those
+    that flag at most ``MAX_FLAGS_PER_10K`` of the stream's posts (all thresholds without a stream)."""
+    scores = oof_relevance(examples, folds, models)
+    gold = np.asarray([ex.source == "gold" for ex in examples])
+    stream = np.asarray([ex.source == "stream" and not ex.relevant for ex in examples])
+    y = np.asarray([ex.relevant for ex in examples])[gold]
+    rows = []
+    for t in THRESHOLDS:
+        hit = scores[gold] >= t
+        tp, fp, fn = int((hit & y).sum()), int((hit & ~y).sum()), int((~hit & y).sum())
+        per_10k = 10_000 * float((scores[stream] >= t).sum()) / stream_posts if stream_posts else 0.0
+        rows.append({"threshold": t, "f1": round(2 * tp / max(1, 2 * tp + fp + fn), 4), "stream_per_10000": round(per_10k, 2)})
+    allowed = [r for r in rows if r["stream_per_10000"] <= MAX_FLAGS_PER_10K] or rows[-1:]
+    best = max(allowed, key=lambda r: (r["f1"], -r["threshold"]))
+    return {**best, "max_stream_per_10000": MAX_FLAGS_PER_10K if stream_posts else None, "grid": rows}
 
 
 def _count_posts(streams: Sequence[Path]) -> int:

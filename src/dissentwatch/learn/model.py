@@ -84,7 +84,7 @@ class DetectionModel:
                       sentence_vectors: np.ndarray) -> Judgement:
         heads = self.heads[kind]
         doc_x = np.concatenate([doc_vector, view.doc_signals])[None, :]
-        relevant = float(heads["relevant"].predict(doc_x)[0, 0])
+        document = float(heads["relevant"].predict(doc_x)[0, 0])
         doc_types = dict(zip(EVENT_TYPES, heads["doc_types"].predict(doc_x)[0].tolist(), strict=True))
         if len(sentence_vectors):
             sx = np.concatenate([sentence_vectors, view.sentence_signals], axis=1)
@@ -92,6 +92,10 @@ class DetectionModel:
             sentence_types = heads["sentence_type"].predict(sx)
         else:
             sentences, sentence_types = np.zeros(0), np.zeros((0, len(EVENT_TYPES)))
+        # the document head reads the whole text, the sentence head the one sentence that carries
+        # the event: a long article with one report in it, or a short post, needs both
+        best = float(sentences.max()) if len(sentences) else 0.0
+        relevant = (document + best) / 2 if self.meta.get("relevance") else document
         return Judgement(relevant, doc_types, sentences, sentence_types, kind)
 
     def save(self, directory: Path) -> None:
@@ -101,9 +105,14 @@ class DetectionModel:
             for name, head in heads.items():
                 arrays.update(head.arrays(f"{kind}.{name}"))
         np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
+        weights = hashlib.sha256((directory / "weights.npz").read_bytes()).hexdigest()
+        # the version names what judges: the weights, the thresholds and how the heads combine,
+        # so that a retrained or re-thresholded model re-analyzes the documents it judged
+        judging = json.dumps([weights, self.meta.get("thresholds"), self.meta.get("relevance")], sort_keys=True)
+        self.meta["version"] = f"detect_model.v2.{hashlib.sha256(judging.encode()).hexdigest()[:10]}"
         meta = {**self.meta, "format": MODEL_FORMAT, "encoders": list(self.heads),
                 "labels": {f"{k}.{n}": h.labels for k, hs in self.heads.items() for n, h in hs.items()},
-                "weights_sha256": hashlib.sha256((directory / "weights.npz").read_bytes()).hexdigest()}
+                "weights_sha256": weights}
         (directory / "model.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", "utf-8")
 
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 C_DOCUMENT = 0.05
 C_SENTENCE = 0.1
 DEFAULT_THRESHOLDS = {"relevant": 0.5, "doc_types": 0.5}
+RELEVANCE_RULE = "mean(document head, max sentence head)"
 
 
 def _doc_matrix(examples: Sequence[Example], kind: str) -> np.ndarray:
@@ -59,9 +60,16 @@ def fit_heads(examples: Sequence[Example], kind: str) -> dict[str, LinearHead]:
     sx, sy, sgroups = _sentence_rows(examples, kind)
     is_event = np.asarray([label != "none" for label in sy], dtype=int)
     typed = [i for i, label in enumerate(sy) if label in EVENT_TYPES]
+    # quotes stand in for short posts when learning what a sentence and a type look like, but
+    # not for the document head: a short post about soldiers is most often not a report
+    whole = np.asarray([ex.source != "quote" for ex in examples])
     return {
-        "relevant": fit_binary(x, relevant, groups, "relevant", c=C_DOCUMENT),
-        "doc_types": fit_one_vs_rest(x, types, groups, list(EVENT_TYPES), c=C_DOCUMENT),
+        "relevant": fit_binary(x[whole], relevant[whole], [g for g, w in zip(groups, whole, strict=True) if w],
+                               "relevant", c=C_DOCUMENT),
+        # which types, given that the document reports something (its relevance is the other head)
+        "doc_types": fit_one_vs_rest(x[relevant == 1], types[relevant == 1],
+                                     [g for g, r in zip(groups, relevant.tolist(), strict=True) if r],
+                                     list(EVENT_TYPES), c=C_DOCUMENT),
         "sentence": fit_binary(sx, is_event, sgroups, "event", c=C_SENTENCE),
         "sentence_type": fit_exclusive(sx[typed], [sy[i] for i in typed], list(EVENT_TYPES), c=C_SENTENCE),
     }
@@ -73,7 +81,7 @@ def fit_model(examples: Sequence[Example], kinds: Sequence[str], sources: dict[s
     heads = {kind: fit_heads(examples, kind) for kind in kinds}
     digest = data_hash(list(examples))
     meta = {
-        "version": f"detect_model.v1.{digest[:10]}",
+        "version": "detect_model.v2.unsaved",  # save() names it after its weights
         "features": FEATURES_VERSION, "rule_signals": rule_names(),
         "encoders_versions": {k: getattr(encoder(k), "name", k) for k in kinds},
         "code": f"dissentwatch {__version__}", "python": platform.python_version(), "seed": SEED,
@@ -82,7 +90,8 @@ def fit_model(examples: Sequence[Example], kinds: Sequence[str], sources: dict[s
                  "relevant": sum(ex.relevant for ex in examples),
                  "by_source": {s: sum(ex.source == s for ex in examples) for s in sorted({ex.source for ex in examples})},
                  **(sources or {})},
-        "thresholds": thresholds or DEFAULT_THRESHOLDS,
+        "thresholds": thresholds or dict(DEFAULT_THRESHOLDS),
+        "relevance": RELEVANCE_RULE,
         "c": {"document": C_DOCUMENT, "sentence": C_SENTENCE},
     }
     return DetectionModel(heads, meta)
@@ -163,6 +172,7 @@ def train_and_save(docs: Path, gold: Path, streams: list[Path], labels: Path | N
     sources = {"gold": str(docs.name), "streams": [p.name for p in streams], "labels": labels.name if labels else None,
                "store_examples": len(extra)}
     model = fit_model([*gold_ex, *stream_ex, *extra], kinds, sources)
+    model.meta["thresholds"]["relevant"] = report["threshold"]["threshold"]  # chosen out of fold
     model.meta["oof"] = _summary(report)
     model.meta["oof"]["folds"] = folds
     old = _old_scores(out)
