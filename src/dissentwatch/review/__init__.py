@@ -16,10 +16,10 @@ from dissentwatch.review.decisions import (
     set_review_status,
     split,
 )
-from dissentwatch.review.undo import undo, unmerge, unsplit
+from dissentwatch.review.undo import undo, undoable, unmerge, unsplit
 
 __all__ = [
     "EDITABLE_FIELDS", "REVIEW_STATUSES", "ReviewError", "TypeChoiceNeeded", "check_value", "confirm",
     "edit_field", "history", "merge", "recompute", "record_decision", "reject", "set_review_status", "split",
-    "undo", "unmerge", "unsplit",
+    "undo", "undoable", "unmerge", "unsplit",
 ]

@@ -46,8 +46,15 @@ def undo(store: Store, event_id: str, user: str, note: str | None = None) -> str
 
 
 def _last_undoable(store: Store, event_id: str) -> tuple[str, str]:
+    found = undoable(store, event_id)
+    if found is None:
+        raise ReviewError(f"nothing to undo for event {event_id!r}: no merge or split of it stands")
+    return found
+
+
+def undoable(store: Store, event_id: str) -> tuple[str, str] | None:
     """("merge", the merged-away id) or ("split", the split-off id) of the latest decision
-    on ``event_id`` still standing."""
+    on ``event_id`` still standing; None when there is none."""
     undone: set[int] = set()
     for r in store.query("SELECT id, action, before, after FROM decisions WHERE event_id = ? AND action IN "
                          "('merge', 'split', 'unmerge', 'unsplit') ORDER BY id DESC", (event_id,)):
@@ -60,7 +67,7 @@ def _last_undoable(store: Store, event_id: str) -> tuple[str, str]:
                 return "split", str(after["new_event"])
             if before.get("target") == event_id:
                 return "merge", str(before["source"])
-    raise ReviewError(f"nothing to undo for event {event_id!r}: no merge or split of it stands")
+    return None
 
 
 def unmerge(store: Store, event_id: str, user: str, note: str | None = None) -> str:
