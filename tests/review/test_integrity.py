@@ -184,3 +184,10 @@ def test_cli_merge_of_two_types_and_undo(cli, db_path: Path) -> None:  # type: i
     with Store(db_path) as store:
         assert store.scalar("SELECT merged_into FROM events WHERE id = 'ev-evil'") is None
     assert cli("review", "undo", "ev-evil").exit_code != 0
+
+
+def test_type_evidence_comes_from_mentions_of_that_type(seeded: Store) -> None:
+    review.merge(seeded, "ev-refusal", "ev-evil", "ana", type="refusal")
+    quotes = [e["quote"] for e in event_as_dict(seeded, "ev-refusal")["evidence"] if e["field"] == "type"]
+    assert quotes == ["refused to return to the front"]  # not the written appeal's words
+    assert {e["document_id"] for e in event_as_dict(seeded, "ev-refusal")["evidence"]} >= {"tg/evil/1"}

@@ -102,13 +102,15 @@ def _has_value(fields: dict[str, Any], field: str) -> bool:
 
 
 def _public(evidence: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in evidence.items() if k != "value"}
+    return {k: v for k, v in evidence.items() if k not in ("value", "mention_type")}
 
 
 def _supports(fields: dict[str, Any], evidence: dict[str, Any]) -> bool:
     """False when the span backs a value the event did not keep (another mention's date, a
     different unit); spans without a recorded value, and analyst-set fields, are kept."""
     value, chosen = evidence.get("value"), fields.get(evidence["field"])
+    if evidence["field"] == "type":  # a written appeal's words do not back a refusal
+        return evidence.get("mention_type") in (None, chosen)
     if value is None or chosen is None or evidence["field"] in ("type", "evidence"):
         return True
     if isinstance(chosen, list):
@@ -153,8 +155,9 @@ def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str
         return {}
     marks = ",".join("?" * len(event_ids))
     rows = store.query(
-        'SELECT em.event_id, ev.field, ev.value, d.external_id, ev.start, ev."end", ev.quote '
+        'SELECT em.event_id, ev.field, ev.value, d.external_id, ev.start, ev."end", ev.quote, m.type AS mention_type '
         "FROM event_mentions em JOIN evidence ev ON ev.mention_id = em.mention_id "
+        "JOIN mentions m ON m.id = em.mention_id "
         "JOIN documents d ON d.id = ev.document_id "
         f"WHERE em.event_id IN ({marks}) ORDER BY em.event_id, ev.document_id, ev.start, ev.id",
         list(event_ids),
@@ -169,6 +172,7 @@ def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str
         out.setdefault(r["event_id"], []).append({
             "field": r["field"], "document_id": r["external_id"], "start": r["start"], "end": r["end"],
             "quote": r["quote"], "value": json.loads(r["value"]) if r["value"] is not None else None,
+            "mention_type": r["mention_type"],
         })
     return out
 

@@ -121,7 +121,8 @@ async def _merge_all(request: Request, form: FormData, target: str, others: list
 def _types_of(store: Store, event_ids: list[str]) -> dict[str, str]:
     marks = ",".join("?" * len(event_ids))
     rows = store.query(f"SELECT id, type FROM events WHERE id IN ({marks}) AND merged_into IS NULL", event_ids)
-    return {r["id"]: r["type"] for r in rows}
+    found = {r["id"]: r["type"] for r in rows}
+    return {e: found[e] for e in event_ids if e in found}  # the kept event first
 
 
 def _choose_type(
@@ -135,7 +136,7 @@ def _choose_type(
     return render(request, "merge_type.html", {
         "action": again, "field": field, "ids": ids, "target": target, "types": types,
         "choices": list(dict.fromkeys([*types.values(), *EVENT_TYPES])), "next": str(form.get("next") or ""),
-    }, status_code=409)
+    })  # a form to fill in, not an error: scripts asking for JSON get the 409
 
 
 @action()
