@@ -1,5 +1,5 @@
 """``dissentwatch review``: the analysts' decisions from the command line (confirm, reject, edit,
-merge, split, history). Each writes the audit log like the web app does."""
+merge, split, undo, unmerge, history). Each writes the audit log like the web app does."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def user_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group("review")
 def review_group() -> None:
-    """Review events: confirm, reject, edit a field, merge two, split one, show the history."""
+    """Review events: confirm, reject, edit a field, merge two, split one, undo, show the history."""
 
 
 def _run(action: Callable[..., Any], *args: Any) -> Any:
@@ -74,13 +74,42 @@ def edit(ctx: Context, event_id: str, field: str, value: str, user: str | None, 
 @review_group.command("merge")
 @click.argument("target_id")
 @click.argument("source_ids", nargs=-1, required=True)
+@click.option("--type", "type_", metavar="TYPE",
+              help="Type of the merged event: required when the events' types differ.")
 @user_option
 @pass_context
-def merge(ctx: Context, target_id: str, source_ids: tuple[str, ...], user: str | None, note: str | None) -> None:
-    """Merge SOURCE_IDS into TARGET_ID (their mentions move over and are pinned)."""
+def merge(
+    ctx: Context, target_id: str, source_ids: tuple[str, ...], type_: str | None, user: str | None, note: str | None,
+) -> None:
+    """Merge SOURCE_IDS into TARGET_ID (their mentions move over and are pinned; the event is
+    rebuilt from all its sources). Events of different types need --type."""
     for source in source_ids:
-        _run(decisions.merge, ctx.store, target_id, source, _who(user), note)
+        try:
+            decisions.merge(ctx.store, target_id, source, _who(user), note, type=type_)
+        except decisions.TypeChoiceNeeded as exc:
+            raise click.ClickException(f"{exc}: pass --type {exc.types[0]} or --type {exc.types[1]}") from None
+        except decisions.ReviewError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"{source} merged into {target_id}", err=True)
+
+
+@review_group.command("undo")
+@click.argument("event_id")
+@user_option
+@pass_context
+def undo(ctx: Context, event_id: str, user: str | None, note: str | None) -> None:
+    """Take back the latest merge or split of EVENT_ID (a merged-away id: take it out again)."""
+    click.echo(_run(decisions.undo, ctx.store, event_id, _who(user), note), err=True)
+
+
+@review_group.command("unmerge")
+@click.argument("event_id")
+@user_option
+@pass_context
+def unmerge(ctx: Context, event_id: str, user: str | None, note: str | None) -> None:
+    """Take merged-away EVENT_ID out of the event it was merged into, with its own sources."""
+    holder = _run(decisions.unmerge, ctx.store, event_id, _who(user), note)
+    click.echo(f"{event_id} unmerged from {holder}", err=True)
 
 
 @review_group.command("split")

@@ -25,6 +25,14 @@ EXPORT_KEYS: tuple[str, ...] = (
 )
 LIST_KEYS = frozenset({"home_regions", "grievances", "demands", "related", "sources", "evidence"})
 INTERNAL_KEYS = frozenset({"sort_date", "cues"})
+SOURCED_KEYS: tuple[str, ...] = (
+    "date", "unit", "affiliation", "status", "participants", "faces_covered", "spokesperson", "home_regions",
+    "location", "addressee", "address_form", "grievances", "demands", "killed_claimed", "wounded_claimed",
+    "disclaimers",
+)
+"""Fields whose values come from the mentions' fields (the rest are derived or set by review)."""
+_SCALAR_KEYS = frozenset({"affiliation", "status", "addressee", "address_form"})
+_UNION_KEYS = frozenset({"grievances", "demands", "disclaimers"})
 
 
 def event_as_dict(store: Store, event: str | sqlite3.Row) -> dict[str, Any]:
@@ -54,10 +62,35 @@ def _shape(
         confidence=round(float(row["confidence"]), 3), review_status=row["review_status"],
         related=related, sources=_sources(members),
     )
+    _keep_sourced(fields, members, set(json.loads(row["locked_fields"] or "[]")))
     fields["evidence"] = [_public(e) for e in evidence if _has_value(fields, e["field"]) and _supports(fields, e)]
     shape = {key: fields.get(key, [] if key in LIST_KEYS else None) for key in EXPORT_KEYS}
     shape.update({k: v for k, v in fields.items() if k not in shape and k not in INTERNAL_KEYS})
     return shape
+
+
+def _keep_sourced(fields: dict[str, Any], members: Sequence[sqlite3.Row], locked: set[str]) -> None:
+    """Blank what no current mention gives and no analyst set: a value left over from a source
+    the event no longer has (a store written before merges and splits rebuilt events) is never
+    shown or exported."""
+    given = [json.loads(m["mention_fields"] or "{}") for m in members]
+    for key in SOURCED_KEYS:
+        if key in locked or _empty(fields.get(key)):
+            continue
+        values = [g[key] for g in given if not _empty(g.get(key))]
+        if not values or (key in _SCALAR_KEYS and fields[key] not in values):
+            fields[key] = [] if isinstance(fields[key], list) else None
+        elif key in _UNION_KEYS and isinstance(fields[key], list):
+            have = {json.dumps(v, sort_keys=True) for vs in values if isinstance(vs, list) for v in vs}
+            fields[key] = [v for v in fields[key] if json.dumps(v, sort_keys=True) in have]
+    if _empty(fields.get("date")) and "date" not in locked:
+        fields["date_precision"] = fields["date_kind"] = None
+    if fields["by_relatives"] and "by_relatives" not in locked and not any(m["mention_by_relatives"] for m in members):
+        fields["by_relatives"] = False
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or value == ""
 
 
 def _has_value(fields: dict[str, Any], field: str) -> bool:
@@ -69,13 +102,15 @@ def _has_value(fields: dict[str, Any], field: str) -> bool:
 
 
 def _public(evidence: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in evidence.items() if k != "value"}
+    return {k: v for k, v in evidence.items() if k not in ("value", "mention_type")}
 
 
 def _supports(fields: dict[str, Any], evidence: dict[str, Any]) -> bool:
     """False when the span backs a value the event did not keep (another mention's date, a
     different unit); spans without a recorded value, and analyst-set fields, are kept."""
     value, chosen = evidence.get("value"), fields.get(evidence["field"])
+    if evidence["field"] == "type":  # a written appeal's words do not back a refusal
+        return evidence.get("mention_type") in (None, chosen)
     if value is None or chosen is None or evidence["field"] in ("type", "evidence"):
         return True
     if isinstance(chosen, list):
@@ -120,8 +155,9 @@ def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str
         return {}
     marks = ",".join("?" * len(event_ids))
     rows = store.query(
-        'SELECT em.event_id, ev.field, ev.value, d.external_id, ev.start, ev."end", ev.quote '
+        'SELECT em.event_id, ev.field, ev.value, d.external_id, ev.start, ev."end", ev.quote, m.type AS mention_type '
         "FROM event_mentions em JOIN evidence ev ON ev.mention_id = em.mention_id "
+        "JOIN mentions m ON m.id = em.mention_id "
         "JOIN documents d ON d.id = ev.document_id "
         f"WHERE em.event_id IN ({marks}) ORDER BY em.event_id, ev.document_id, ev.start, ev.id",
         list(event_ids),
@@ -136,6 +172,7 @@ def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str
         out.setdefault(r["event_id"], []).append({
             "field": r["field"], "document_id": r["external_id"], "start": r["start"], "end": r["end"],
             "quote": r["quote"], "value": json.loads(r["value"]) if r["value"] is not None else None,
+            "mention_type": r["mention_type"],
         })
     return out
 

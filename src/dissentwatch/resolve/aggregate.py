@@ -159,12 +159,15 @@ def aggregate_event(
     for name in UNIONED:
         shape[name] = union(f.get(name) for f in fields)
     shape["confidence"] = confidence(members)
-    published = min((m["published"] for m in members if m["published"]), default=None)
-    shape["sort_date"] = sort_date(event_date, published)
     shape["sources"] = _sources(members)
-    for name in locked:
+    kept = set(locked)
+    for name in kept:
         if existing is not None and name in existing:
             shape[name] = existing[name]
+    if "date" in kept and "date_precision" not in kept:
+        shape["date_precision"] = date_precision(shape["date"])
+    published = min((m["published"] for m in members if m["published"]), default=None)
+    shape["sort_date"] = sort_date(shape["date"], published)  # an analyst's date orders the event too
     return shape
 
 

@@ -71,6 +71,8 @@ def resolve_mentions(
         stats.mentions_seen = _load_existing(store, clusterer, similarity is not None, _window(store, new_ids))
         touched = _place_new(store, clusterer, stats, run_id, progress, new_ids)
         touched |= _changed_events(store)
+        if rebuild:
+            touched |= _live_events(store)  # repairs events an older merge or split left stale
         stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None),
                                               clusterer)
         stats.events_deleted = delete_empty_events(store)
@@ -215,6 +217,13 @@ def absorb_event(conn: sqlite3.Connection, target: str, absorbed: str) -> None:
         "WHERE event_id = ? AND pinned = 0", (target, absorbed, absorbed))
     conn.execute("DELETE FROM events WHERE id = ? AND review_status = 'new' AND merged_into IS NULL "
                  "AND id NOT IN (SELECT event_id FROM event_mentions)", (absorbed,))
+
+
+def _live_events(store: Store) -> set[str]:
+    """Every event with mentions that was not merged away."""
+    return {r[0] for r in store.query(
+        "SELECT DISTINCT em.event_id FROM event_mentions em JOIN events e ON e.id = em.event_id "
+        "WHERE e.merged_into IS NULL")}
 
 
 def _changed_events(store: Store) -> set[str]:

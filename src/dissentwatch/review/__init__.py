@@ -4,18 +4,22 @@ from dissentwatch.review.decisions import (
     EDITABLE_FIELDS,
     REVIEW_STATUSES,
     ReviewError,
+    TypeChoiceNeeded,
     check_value,
     confirm,
     edit_field,
     history,
     merge,
+    recompute,
     record_decision,
     reject,
     set_review_status,
     split,
 )
+from dissentwatch.review.undo import undo, undoable, unmerge, unsplit
 
 __all__ = [
-    "EDITABLE_FIELDS", "REVIEW_STATUSES", "ReviewError", "check_value", "confirm", "edit_field",
-    "history", "merge", "record_decision", "reject", "set_review_status", "split",
+    "EDITABLE_FIELDS", "REVIEW_STATUSES", "ReviewError", "TypeChoiceNeeded", "check_value", "confirm",
+    "edit_field", "history", "merge", "recompute", "record_decision", "reject", "set_review_status", "split",
+    "undo", "undoable", "unmerge", "unsplit",
 ]

@@ -4,7 +4,9 @@ Every decision is one transaction that changes the events and writes a ``decisio
 when, the state before and after, as JSON): the audit log. The contract with resolve: an edited
 field is added to ``events.locked_fields``; merged and split mentions are ``pinned`` in
 ``event_mentions``; a split records an ``event_separations`` row; a merged-away event keeps its
-row with ``merged_into`` set, so its old URL leads to the event it went into.
+row with ``merged_into`` set, so its old URL leads to the event it went into. After every
+decision the events it changed are rebuilt from the mentions they hold now and the locked
+fields, so no value outlives the source it came from. ``review.undo`` takes a merge or a split back.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class ReviewError(ValueError):
     """A decision that cannot be made (unknown event, bad value, merge into itself ...)."""
 
 
-def _event(conn: sqlite3.Connection, event_id: str) -> sqlite3.Row:
+def live_event(conn: sqlite3.Connection, event_id: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
     if row is None:
         raise ReviewError(f"no event {event_id!r}")
@@ -71,7 +73,7 @@ def set_review_status(store: Store, event_id: str, status: str, user: str, note:
         raise ReviewError(f"unknown review status {status!r}: use one of {', '.join(REVIEW_STATUSES)}")
     action = {"confirmed": "confirm", "rejected": "reject"}.get(status, "status")
     with store.transaction() as conn:
-        row = _event(conn, event_id)
+        row = live_event(conn, event_id)
         conn.execute("UPDATE events SET review_status = ?, updated = ? WHERE id = ?", (status, utcnow(), event_id))
         record_decision(conn, event_id, action, user, field="review_status",
                         before={"review_status": row["review_status"]}, after={"review_status": status}, note=note)
@@ -114,7 +116,7 @@ def edit_field(store: Store, event_id: str, field: str, value: Any, user: str, n
     """Set one field of an event; the field is locked against later pipeline runs."""
     value = check_value(field, value)
     with store.transaction() as conn:
-        row = _event(conn, event_id)
+        row = live_event(conn, event_id)
         fields: dict[str, Any] = json.loads(row["fields"] or "{}")
         before = fields.get(field)
         fields[field] = value
@@ -124,6 +126,7 @@ def edit_field(store: Store, event_id: str, field: str, value: Any, user: str, n
             "UPDATE events SET locked_fields = ?, review_status = 'edited', updated = ? WHERE id = ?",
             (json.dumps(locked), utcnow(), event_id),
         )
+        recompute(store, event_id)
         record_decision(conn, event_id, "edit", user, field=field, before={field: before},
                         after={field: value}, note=note)
 
@@ -151,63 +154,117 @@ def _write_fields(conn: sqlite3.Connection, row: sqlite3.Row, fields: dict[str, 
     write_event_regions(conn, row["id"], fields)
 
 
-def merge(store: Store, target_id: str, source_id: str, user: str, note: str | None = None) -> None:
-    """Merge event ``source_id`` into ``target_id``: its mentions move over, pinned.
+class TypeChoiceNeeded(ReviewError):
+    """A merge of two events of different types, with no type chosen for the result."""
 
-    The source keeps its row with ``merged_into`` set (old links redirect); fields the target
-    lacks are taken from the source.
+    def __init__(self, target: sqlite3.Row, source: sqlite3.Row) -> None:
+        self.types = (str(target["type"]), str(source["type"]))
+        super().__init__(
+            f"{target['id']} is a {target['type']} and {source['id']} is a {source['type']}: "
+            f"choose the type of the merged event ({self.types[0]} or {self.types[1]})")
+
+
+def merge(
+    store: Store, target_id: str, source_id: str, user: str, note: str | None = None, *,
+    type: str | None = None,
+) -> None:
+    """Merge event ``source_id`` into ``target_id``: its mentions move over, pinned, and the
+    target is rebuilt from all its mentions.
+
+    Events of different types merge only with ``type`` chosen (kept as an analyst's edit). The
+    source keeps its row with ``merged_into`` set (old links redirect); relations of the source
+    now belong to the target. ``review.undo`` takes the merge back.
     """
     if target_id == source_id:
         raise ReviewError("cannot merge an event into itself")
     with store.transaction() as conn:
-        target, source = _event(conn, target_id), _event(conn, source_id)
-        moved = [r[0] for r in conn.execute("SELECT mention_id FROM event_mentions WHERE event_id = ?", (source_id,))]
-        conn.execute(
-            "INSERT INTO event_mentions (event_id, mention_id, score, reason, pinned) "
-            "SELECT ?, mention_id, score, json_set(reason, '$.merged_from', ?), 1 FROM event_mentions "
-            "WHERE event_id = ? ON CONFLICT(event_id, mention_id) DO UPDATE SET pinned = 1",
-            (target_id, source_id, source_id),
-        )
-        conn.execute("DELETE FROM event_mentions WHERE event_id = ?", (source_id,))
-        conn.execute("UPDATE event_mentions SET pinned = 1 WHERE event_id = ?", (target_id,))
-        fields = json.loads(target["fields"] or "{}")
-        taken = _fill_missing(fields, json.loads(source["fields"] or "{}"))
-        _write_fields(conn, target, fields)
-        _refresh_sources(conn, target_id)
+        target, source = live_event(conn, target_id), live_event(conn, source_id)
+        chosen = _merged_type(target, source, type)
+        before = {"target": target_id, "source": source_id, "source_mentions": mention_ids_of(conn, source_id),
+                  "source_pins": _pins(conn, source_id), "target_pins": _pins(conn, target_id),
+                  "target_locked": json.loads(target["locked_fields"] or "[]"),
+                  "target_type": json.loads(target["fields"] or "{}").get("type")}
+        _move_mentions(conn, source_id, target_id)
+        redirected = [r[0] for r in conn.execute("SELECT id FROM events WHERE merged_into = ?", (source_id,))]
         now = utcnow()
         conn.execute("UPDATE events SET merged_into = ?, updated = ? WHERE id = ?", (target_id, now, source_id))
         conn.execute("UPDATE events SET merged_into = ? WHERE merged_into = ?", (target_id, source_id))
-        conn.execute("UPDATE events SET updated = ? WHERE id = ?", (now, target_id))
-        before = {"target": target_id, "source": source_id, "source_mentions": moved}
-        after = {"merged_into": target_id, "fields_taken": taken}
+        links = redirect_links(conn, source_id, target_id)
+        type_locked = chosen is not None and _lock_type(conn, target, source, chosen)
+        recompute(store, target_id)
+        after = {"merged_into": target_id, "type": chosen, "type_locked": type_locked, "links": links,
+                 "redirected": redirected}
         for event_id in (target_id, source_id):
             record_decision(conn, event_id, "merge", user, before=before, after=after, note=note)
 
 
-def _fill_missing(fields: dict[str, Any], other: dict[str, Any]) -> list[str]:
-    taken = []
-    for key, value in other.items():
-        if key in ("id", "sources", "evidence", "related", "review_status", "confidence"):
-            continue
-        if fields.get(key) in (None, [], {}, "") and value not in (None, [], {}, ""):
-            fields[key] = value
-            taken.append(key)
-    return taken
+def _merged_type(target: sqlite3.Row, source: sqlite3.Row, chosen: str | None) -> str | None:
+    """The type an analyst chose for a merge (checked); refuses two types with no choice."""
+    if chosen is not None:
+        if chosen not in EVENT_TYPES:
+            raise ReviewError(f"unknown type {chosen!r}: use one of {', '.join(EVENT_TYPES)}")
+        return chosen
+    if target["type"] != source["type"]:
+        raise TypeChoiceNeeded(target, source)
+    return None
 
 
-def _refresh_sources(conn: sqlite3.Connection, event_id: str) -> None:
-    """Recompute the source columns of an event (count, languages, outlets, first publication)."""
-    rows = conn.execute(
-        "SELECT DISTINCT d.id, d.published, d.language, d.outlet FROM event_mentions em "
-        "JOIN mentions m ON m.id = em.mention_id JOIN documents d ON d.id = m.document_id "
-        "WHERE em.event_id = ?", (event_id,),
-    ).fetchall()
+def _lock_type(conn: sqlite3.Connection, target: sqlite3.Row, source: sqlite3.Row, chosen: str) -> bool:
+    """Keep the chosen type as an analyst's edit when the votes could decide otherwise."""
+    if target["type"] == source["type"] == chosen:
+        return False
+    fields = json.loads(target["fields"] or "{}")
+    fields["type"] = chosen
+    locked = sorted(set(json.loads(target["locked_fields"] or "[]")) | {"type"})
+    conn.execute("UPDATE events SET fields = ?, locked_fields = ? WHERE id = ?",
+                 (json.dumps(fields, ensure_ascii=False), json.dumps(locked), target["id"]))
+    return True
+
+
+def _move_mentions(conn: sqlite3.Connection, source_id: str, target_id: str) -> None:
     conn.execute(
-        "UPDATE events SET sources_count = ?, languages = ?, outlets = ?, first_published = ? WHERE id = ?",
-        (len(rows), json.dumps(sorted({r["language"] for r in rows if r["language"]})),
-         json.dumps(sorted({r["outlet"] for r in rows if r["outlet"]}), ensure_ascii=False),
-         min((r["published"] for r in rows if r["published"]), default=None), event_id),
+        "INSERT INTO event_mentions (event_id, mention_id, score, reason, pinned) "
+        "SELECT ?, mention_id, score, json_set(reason, '$.merged_from', ?), 1 FROM event_mentions "
+        "WHERE event_id = ? ON CONFLICT(event_id, mention_id) DO UPDATE SET pinned = 1",
+        (target_id, source_id, source_id),
     )
+    conn.execute("DELETE FROM event_mentions WHERE event_id = ?", (source_id,))
+    conn.execute("UPDATE event_mentions SET pinned = 1 WHERE event_id = ?", (target_id,))
+
+
+def mention_ids_of(conn: sqlite3.Connection, event_id: str) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT mention_id FROM event_mentions WHERE event_id = ? ORDER BY mention_id", (event_id,))]
+
+
+def _pins(conn: sqlite3.Connection, event_id: str) -> list[list[int]]:
+    """[mention id, pinned] of each mention of an event, for an undo to put back."""
+    return [[r[0], r[1]] for r in conn.execute(
+        "SELECT mention_id, pinned FROM event_mentions WHERE event_id = ? ORDER BY mention_id", (event_id,))]
+
+
+def redirect_links(conn: sqlite3.Connection, old: str, new: str) -> list[dict[str, Any]]:
+    """Point the relations of event ``old`` at ``new`` (a link between the two is dropped);
+    returns them as they were, each with ``added``: the link made in its place, if any."""
+    rows = [dict(r) for r in conn.execute(
+        "SELECT from_event, to_event, relation, reason, created FROM event_relations "
+        "WHERE from_event = ? OR to_event = ?", (old, old))]
+    conn.execute("DELETE FROM event_relations WHERE from_event = ? OR to_event = ?", (old, old))
+    for r in rows:
+        ends = [new if r["from_event"] == old else r["from_event"], new if r["to_event"] == old else r["to_event"]]
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO event_relations (from_event, to_event, relation, reason, created) "
+            "VALUES (?, ?, ?, ?, ?)", (*ends, r["relation"], r["reason"], r["created"])) if ends[0] != ends[1] else None
+        r["added"] = ends if cur is not None and cur.rowcount == 1 else None
+    return rows
+
+
+def recompute(store: Store, *event_ids: str) -> None:
+    """Rebuild events' fields, type and dates from their current mentions and the analysts'
+    edits (``locked_fields``): nothing stays that no current source or analyst gave."""
+    from dissentwatch.resolve.resolver import refresh_events
+
+    refresh_events(store, list(event_ids), resolver="review")
 
 
 def split(
@@ -216,19 +273,22 @@ def split(
     """Move the given mentions of an event into a new event of their own; returns its id.
 
     Both events' mentions are pinned and the pair is recorded in ``event_separations`` so that
-    resolve keeps them apart.
+    resolve keeps them apart; both are rebuilt from the mentions they now have.
     """
     chosen = sorted({int(m) for m in mention_ids})
     with store.transaction() as conn:
-        row = _event(conn, event_id)
-        members = {r[0] for r in conn.execute("SELECT mention_id FROM event_mentions WHERE event_id = ?", (event_id,))}
+        row = live_event(conn, event_id)
+        members = set(mention_ids_of(conn, event_id))
         if not chosen or not set(chosen) <= members:
             raise ReviewError(f"mentions {chosen} are not all in event {event_id!r}")
         if set(chosen) == members:
             raise ReviewError("a split must leave at least one mention in the event")
         new_id = "ev-s" + hashlib.sha256(f"{event_id}:{chosen}".encode()).hexdigest()[:14]
-        shape = _shape_of_mentions(conn, chosen, row["type"])
-        upsert_event(conn, new_id, shape, resolver="review.split")
+        pins = _pins(conn, event_id)
+        upsert_event(conn, new_id, {"type": row["type"]}, resolver="review.split")
+        # the same split made again after an undo brings the event back as a fresh one
+        conn.execute("UPDATE events SET merged_into = NULL, locked_fields = '[]', review_status = 'new' "
+                     "WHERE id = ?", (new_id,))
         marks = ",".join("?" * len(chosen))
         conn.execute(f"DELETE FROM event_mentions WHERE event_id = ? AND mention_id IN ({marks})", (event_id, *chosen))
         conn.executemany("INSERT OR REPLACE INTO event_mentions (event_id, mention_id, score, reason, pinned) "
@@ -236,32 +296,12 @@ def split(
         conn.execute("UPDATE event_mentions SET pinned = 1 WHERE event_id = ?", (event_id,))
         conn.execute("INSERT OR IGNORE INTO event_separations (event_a, event_b, created) VALUES (?, ?, ?)",
                      (event_id, new_id, utcnow()))
-        _refresh_sources(conn, event_id)
-        _refresh_sources(conn, new_id)
+        recompute(store, event_id, new_id)
         for target in (event_id, new_id):
-            record_decision(conn, target, "split", user, before={"event": event_id, "mentions": sorted(members)},
+            record_decision(conn, target, "split", user,
+                            before={"event": event_id, "mentions": sorted(members), "pins": pins},
                             after={"event": event_id, "new_event": new_id, "moved": chosen}, note=note)
     return new_id
-
-
-def _shape_of_mentions(conn: sqlite3.Connection, mention_ids: Sequence[int], fallback_type: str) -> dict[str, Any]:
-    """The export-shape fields of a new event built from some mentions (first one wins)."""
-    marks = ",".join("?" * len(mention_ids))
-    rows = conn.execute(
-        f"SELECT m.type, m.by_relatives, m.fields, m.confidence, d.published, d.language, d.outlet, "
-        f"d.external_id, d.url FROM mentions m JOIN documents d ON d.id = m.document_id "
-        f"WHERE m.id IN ({marks}) ORDER BY COALESCE(d.published, d.collected), m.id", list(mention_ids),
-    ).fetchall()
-    shape: dict[str, Any] = {}
-    for r in rows:
-        _fill_missing(shape, json.loads(r["fields"] or "{}"))
-    shape["type"] = rows[0]["type"] if rows else fallback_type
-    shape["by_relatives"] = bool(rows[0]["by_relatives"]) if rows else False
-    shape["confidence"] = max((r["confidence"] for r in rows), default=0.5)
-    shape["sources"] = [{"document_id": r["external_id"], "url": r["url"], "outlet": r["outlet"],
-                         "published": r["published"], "language": r["language"]} for r in rows]
-    fields = {k: v for k, v in shape.items() if k != "sources"}
-    return {**fields, "sources": shape["sources"]}
 
 
 def history(store: Store, event_id: str) -> list[dict[str, Any]]:

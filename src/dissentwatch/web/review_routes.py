@@ -14,8 +14,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dissentwatch import review
+from dissentwatch.models import EVENT_TYPES
+from dissentwatch.store import Store
 from dissentwatch.web import auth
-from dissentwatch.web.app import SESSION_COOKIE, action, current_user, route, store_of
+from dissentwatch.web.app import SESSION_COOKIE, action, current_user, render, route, store_of
 
 
 def _user_name(request: Request) -> str:
@@ -80,18 +82,14 @@ async def edit(request: Request) -> Response:
 
 @action()
 async def merge(request: Request) -> Response:
-    """Merge the events named in ``other`` (one or more) into this one."""
+    """Merge the events named in ``other`` (one or more) into this one; events of different
+    types need ``type`` (else a page asks for it)."""
     form = await request.form()
     target = request.path_params["event_id"]
     others = [str(v).strip() for v in form.getlist("other") if str(v).strip()]
     if not others:
         raise HTTPException(400, "name the event to merge into this one")
-    try:
-        for other in others:
-            review.merge(store_of(request), target, other, _user_name(request))
-    except review.ReviewError as exc:
-        raise HTTPException(400, str(exc)) from None
-    return _back(request, form, f"/events/{target}", {"event_id": target, "merged": others})
+    return await _merge_all(request, form, target, others, f"/events/{target}/merge")
 
 
 @action()
@@ -101,12 +99,57 @@ async def merge_selected(request: Request) -> Response:
     ids = [str(v) for v in form.getlist("event") if str(v)]
     if len(ids) < 2:
         raise HTTPException(400, "select at least two events to merge")
+    return await _merge_all(request, form, ids[0], ids[1:], "/review/merge")
+
+
+async def _merge_all(request: Request, form: FormData, target: str, others: list[str], again: str) -> Response:
+    """All the merges or none; two types and no ``type`` chosen: the page that asks for one."""
+    store = store_of(request)
+    chosen = str(form.get("type") or "").strip() or None
+    types = _types_of(store, [target, *others])
+    if chosen is None and len(set(types.values())) > 1:
+        return _choose_type(request, form, target, others, types, again)
     try:
-        for other in ids[1:]:
-            review.merge(store_of(request), ids[0], other, _user_name(request))
+        with store.transaction():
+            for other in others:
+                review.merge(store, target, other, _user_name(request), type=chosen)
     except review.ReviewError as exc:
         raise HTTPException(400, str(exc)) from None
-    return _back(request, form, f"/events/{ids[0]}", {"event_id": ids[0], "merged": ids[1:]})
+    return _back(request, form, f"/events/{target}", {"event_id": target, "merged": others})
+
+
+def _types_of(store: Store, event_ids: list[str]) -> dict[str, str]:
+    marks = ",".join("?" * len(event_ids))
+    rows = store.query(f"SELECT id, type FROM events WHERE id IN ({marks}) AND merged_into IS NULL", event_ids)
+    found = {r["id"]: r["type"] for r in rows}
+    return {e: found[e] for e in event_ids if e in found}  # the kept event first
+
+
+def _choose_type(
+    request: Request, form: FormData, target: str, others: list[str], types: dict[str, str], again: str,
+) -> Response:
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"ok": False, "error": "the events' types differ: choose one with 'type'",
+                             "types": types}, status_code=409)
+    field = "other" if again.startswith("/events/") else "event"
+    ids = others if field == "other" else [target, *others]
+    return render(request, "merge_type.html", {
+        "action": again, "field": field, "ids": ids, "target": target, "types": types,
+        "choices": list(dict.fromkeys([*types.values(), *EVENT_TYPES])), "next": str(form.get("next") or ""),
+    })  # a form to fill in, not an error: scripts asking for JSON get the 409
+
+
+@action()
+async def undo(request: Request) -> Response:
+    """Take back the latest merge or split of this event (a merged-away id: its own merge)."""
+    form = await request.form()
+    event_id = request.path_params["event_id"]
+    try:
+        done = review.undo(store_of(request), event_id, _user_name(request),
+                           note=str(form.get("note") or "") or None)
+    except review.ReviewError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back(request, form, f"/events/{event_id}", {"event_id": event_id, "undone": done})
 
 
 @action()
@@ -136,6 +179,7 @@ def routes() -> list[Route]:
     return [
         route("/events/{event_id}/confirm", confirm, post), route("/events/{event_id}/reject", reject, post),
         route("/events/{event_id}/edit", edit, post), route("/events/{event_id}/merge", merge, post),
-        route("/events/{event_id}/split", split, post), route("/review/merge", merge_selected, post),
+        route("/events/{event_id}/split", split, post), route("/events/{event_id}/undo", undo, post),
+        route("/review/merge", merge_selected, post),
         route("/logout", logout, post),
     ]
