@@ -20,8 +20,8 @@ def test_every_command_has_help(name: str, command: click.Command) -> None:
     assert command.help and command.help.strip(), f"'{name}' has no help text"
 
 
-def test_status_on_fresh_database(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("status", "--json")
+def test_status_on_fresh_database(store, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("status", "--json")  # a new, empty store (a missing one: tests/test_store_opening.py)
     assert result.exit_code == 0
     assert '"documents": 0' in result.output
 

@@ -59,7 +59,7 @@ def test_edit_locks_the_field_and_updates_columns(seeded: Store) -> None:
 
 
 def test_edit_checks_vocabularies(seeded: Store) -> None:
-    with pytest.raises(review.ReviewError, match="unknown grievances: cake"):
+    with pytest.raises(review.ReviewError, match="unknown grievances 'cake'; allowed: frontal_assaults"):
         review.edit_field(seeded, "ev-refusal", "grievances", ["pay", "cake"], "ana")
     with pytest.raises(review.ReviewError, match="unknown type"):
         review.edit_field(seeded, "ev-refusal", "type", "picnic", "ana")

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from dissentwatch.store import Store, default_db_path
+from dissentwatch.store import Store, StoreError, default_db_path
 
 
 class Context:
@@ -22,12 +22,18 @@ class Context:
         self.db_path = db or default_db_path()
         self.verbose = verbose
         self.quiet = quiet
+        self.creates_store = False  # collect and users add set it: the others need a store that exists
         self._store: Store | None = None
 
     @property
     def store(self) -> Store:
+        """The store at ``db_path``, opened (and migrated) on first use; a missing one is created
+        only where ``creates_store`` is set, and a file that is not a store is a clear error."""
         if self._store is None:
-            self._store = Store(self.db_path)
+            try:
+                self._store = Store(self.db_path, create=self.creates_store)
+            except StoreError as exc:
+                raise click.ClickException(str(exc)) from None
         return self._store
 
     @property

@@ -18,8 +18,12 @@ from dissentwatch.store.documents import IngestStats, ingest
 
 
 @click.group()
-def collect() -> None:
-    """Collect documents from Telegram exports, files, feeds, web pages and media."""
+@pass_context
+def collect(ctx: Context) -> None:
+    """Collect documents from Telegram exports, files, feeds, web pages and media.
+
+    Collecting creates the store if there is none yet; the other commands need one."""
+    ctx.creates_store = True
 
 
 def with_progress(ctx: Context, items: Iterable[Document | CollectError], what: str) -> Iterator[Document | CollectError]:

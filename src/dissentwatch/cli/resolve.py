@@ -26,29 +26,50 @@ from dissentwatch.store.events import (
     SORTS,
     event_mention_rows,
     get_event_row,
-    is_date_filter,
     query_events,
+)
+from dissentwatch.validation import (
+    InvalidValue,
+    check_date_filter,
+    check_key,
+    check_keys,
+    check_region,
 )
 
 
-def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A date filter must be a real YYYY, YYYY-MM or YYYY-MM-DD (else nothing would match, silently)."""
-    if value is None or is_date_filter(value):
+def _checked(check: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback running one of ``dissentwatch.validation``'s checks: a bad value is a usage
+    error naming what is allowed (else nothing would match, silently)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value in (None, ()):
+            return value
+        try:
+            check(value)
+        except InvalidValue as exc:
+            raise click.BadParameter(str(exc)) from None
         return value
-    raise click.BadParameter(f"{value!r} is not a date like 2023, 2023-03 or 2023-03-06")
+
+    return callback
+
+
+_check_date = _checked(check_date_filter)
+_check_types = _checked(lambda values: check_keys("type", values, "type"))
+_check_review = _checked(lambda value: check_key("review_status", value, "review status"))
+_check_region = _checked(check_region)
 
 
 def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The filters shared by ``events``, ``counts`` and ``export events``."""
 
-    @click.option("--type", "types", multiple=True, help="Only this event type (repeatable).")
+    @click.option("--type", "types", multiple=True, callback=_check_types, help="Only this event type (repeatable).")
     @click.option("--since", callback=_check_date, help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
     @click.option("--until", callback=_check_date, help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
     @click.option("--dates", "date_field", type=click.Choice(["event", "published"]), default="event",
                   show_default=True, help="Filter on the event date or on its first publication.")
-    @click.option("--region", help="ISO 3166-2 code (RU-KGD) or region name.")
+    @click.option("--region", callback=_check_region, help="ISO 3166-2 code (RU-KGD) or region name.")
     @click.option("--unit", help="Unit number or name (\"255\", \"255th regiment\", «255-й полк»).")
-    @click.option("--review", "review_status", help="Review status: new, confirmed, rejected, edited.")
+    @click.option("--review", "review_status", callback=_check_review, help="Review status: new, confirmed, rejected, edited.")
     @click.option("--language", help="Only events with a source in this language.")
     @click.option("--outlet", help="Only events with a source from this outlet or channel.")
     @click.option("-q", "--query", "q", help="Text search over evidence quotes and source texts.")

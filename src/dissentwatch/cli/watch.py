@@ -64,6 +64,7 @@ def watch_command(ctx: Context, config_file: Path, cycles: int | None) -> None:
         ctx.db_path = config.db
     if not ctx.quiet and ctx.verbose == 0:
         logging.getLogger("dissentwatch").setLevel(logging.INFO)
+    ctx.creates_store = True  # watching is collecting, on a schedule
     store = ctx.store
     run_id = store.start_run("watch", f"watch {config_file}")
     http = config.http

@@ -20,6 +20,7 @@ def serve(ctx: Context, host: str, port: int, public: bool) -> None:
 
     from dissentwatch.web.app import create_app
 
+    ctx.store  # noqa: B018 - a missing store or a file that is not one: a clear error, not a new store
     app = create_app(ctx.db_path, public=public)
     click.echo(f"dissentwatch web app on http://{host}:{port}/ (database {ctx.db_path})"
                + (" - public read-only view" if public else ""), err=True)
@@ -47,6 +48,7 @@ def users_add(ctx: Context, name: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         raise click.ClickException("the password needs at least 8 characters")
+    ctx.creates_store = True  # a team server may start with its accounts, before any collect
     try:
         user = auth.add_user(ctx.store, name, role, password)
     except auth.AuthError as exc:

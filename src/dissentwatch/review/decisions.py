@@ -17,9 +17,11 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from dissentwatch.models import EVENT_TYPES, utcnow, vocabulary
+from dissentwatch.models import EVENT_TYPES, utcnow
+from dissentwatch.review.values import checked_value
 from dissentwatch.store import Store
 from dissentwatch.store.events import upsert_event, write_event_regions
+from dissentwatch.validation import InvalidValue
 
 REVIEW_STATUSES = ("new", "confirmed", "rejected", "edited")
 
@@ -31,8 +33,6 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "grievances": ("grievances",), "demands": ("demands",), "by_relatives": ("by_relatives",),
     "unit": ("unit_name", "unit_number", "unit_kind", "unit_canonical_id"),
 }
-_VOCAB_FIELDS = {"affiliation": "affiliation", "status": "status", "addressee": "addressee"}
-_VOCAB_LISTS = {"grievances": "grievances", "demands": "demands"}
 EDITABLE_FIELDS: tuple[str, ...] = (
     "type", "by_relatives", "date", "date_precision", "date_kind", "unit", "affiliation", "status",
     "participants", "faces_covered", "spokesperson", "home_regions", "location", "addressee",
@@ -88,28 +88,14 @@ def reject(store: Store, event_id: str, user: str, note: str | None = None) -> N
 
 
 def check_value(field: str, value: Any) -> Any:
-    """The value an analyst gave for ``field``, checked against its vocabulary or shape."""
+    """The value an analyst gave for ``field``, checked against its vocabulary, date format or
+    the gazetteer (``review.values``) and put in the export shape."""
     if field not in EDITABLE_FIELDS:
         raise ReviewError(f"field {field!r} cannot be edited: use one of {', '.join(EDITABLE_FIELDS)}")
-    if value in ("", [], {}):
-        return None
-    if field == "type" and value not in EVENT_TYPES:
-        raise ReviewError(f"unknown type {value!r}: use one of {', '.join(EVENT_TYPES)}")
-    if field in _VOCAB_FIELDS and value is not None and value not in vocabulary(_VOCAB_FIELDS[field]):
-        raise ReviewError(f"unknown {field} {value!r}")
-    if field in _VOCAB_LISTS and value is not None:
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        bad = [v for v in value if v not in vocabulary(_VOCAB_LISTS[field])]
-        if bad:
-            raise ReviewError(f"unknown {field}: {', '.join(map(str, bad))}")
-    if field == "unit" and isinstance(value, str):
-        value = {"name": value}
-    if field in ("home_regions", "disclaimers") and isinstance(value, str):
-        value = [{"name": v.strip()} if field == "home_regions" else v.strip() for v in value.split(";") if v.strip()]
-    if field in ("by_relatives", "faces_covered", "spokesperson") and not isinstance(value, bool | None):
-        raise ReviewError(f"{field} takes true or false, not {value!r}")
-    return value
+    try:
+        return checked_value(field, value)
+    except InvalidValue as exc:
+        raise ReviewError(str(exc)) from None
 
 
 def edit_field(store: Store, event_id: str, field: str, value: Any, user: str, note: str | None = None) -> None:

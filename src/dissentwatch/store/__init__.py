@@ -47,22 +47,85 @@ def migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class Store:
-    """A connection to the dissentwatch database, migrated on open."""
+class StoreError(Exception):
+    """A file that cannot be opened as a store: missing, unreadable, not SQLite, or not ours."""
 
-    def __init__(self, path: str | Path | None = None, *, migrate: bool = True) -> None:
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_store_file(path: Path, *, create: bool) -> None:
+    """Refuse, before SQLite touches it, a store that is missing (unless ``create``), a directory,
+    an unreadable file or a file that is not a SQLite database."""
+    if str(path) == ":memory:":
+        return
+    if not path.exists():
+        if create:
+            return
+        raise StoreError(f"no store at {path}: 'dissentwatch collect ...' creates one; or give the right "
+                         f"--db or {ENV_DB}")
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a store file")
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
+    if header == b"":
+        if create:
+            return  # an empty file: SQLite makes it a new database
+        raise StoreError(f"{path} is an empty file, not a dissentwatch store yet: 'dissentwatch collect ...' "
+                         "creates one")
+    if header != SQLITE_HEADER:
+        raise StoreError(f"{path} is not a SQLite database, so not a dissentwatch store")
+
+
+def _connect(path: Path, create: bool) -> sqlite3.Connection:
+    """A connection; without ``create`` the file must exist (SQLite's mode=rw never makes one)."""
+    if create or str(path) == ":memory:":
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=rw", timeout=30, isolation_level=None, uri=True)
+
+
+class Store:
+    """A connection to the dissentwatch database, migrated on open.
+
+    With ``create=False`` the store must exist already; either way a file that is not a
+    dissentwatch store raises :class:`StoreError` (and is left untouched).
+    """
+
+    def __init__(self, path: str | Path | None = None, *, migrate: bool = True, create: bool = True) -> None:
         self.path = Path(path) if path is not None else default_db_path()
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        check_store_file(self.path, create=create)
+        try:
+            self.conn = _connect(self.path, create)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            self._check_is_store(create)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        except (sqlite3.DatabaseError, StoreError) as exc:
+            self.conn.close()
+            raise exc if isinstance(exc, StoreError) else StoreError(f"{self.path} is damaged or not a SQLite database ({exc})") from None
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
         self._depth = 0
         if migrate:
             self.migrate()
+
+    def _check_is_store(self, create: bool) -> None:
+        """A SQLite file with tables but no ``migrations`` table belongs to another program."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "migrations" not in tables:
+            raise StoreError(f"{self.path} is a SQLite database but not a dissentwatch store "
+                             f"(it has no migrations table): give the right --db or {ENV_DB}")
+        if not tables and not create:
+            raise StoreError(f"{self.path} is an empty database, not a dissentwatch store yet: "
+                             "'dissentwatch collect ...' creates one")
 
     def close(self) -> None:
         self.conn.close()

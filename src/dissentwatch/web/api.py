@@ -16,6 +16,7 @@ from dissentwatch.publish.counts import DIMENSIONS, count_events
 from dissentwatch.publish.shape import event_as_dict, events_as_dicts
 from dissentwatch.store import Store
 from dissentwatch.store.events import DATE_PATTERN, SORTS, get_event_row, query_events
+from dissentwatch.validation import region_names
 from dissentwatch.web.app import api, route, store_of
 from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, parse_listing
 
@@ -114,7 +115,8 @@ _FILTERS: list[tuple[str, str, dict[str, Any]]] = [
         "legal_challenge"]}}),
     ("since", "first date, inclusive: 2023, 2023-03 or 2023-03-06", {"type": "string", "pattern": DATE_PATTERN}),
     ("until", "last date, inclusive", {"type": "string", "pattern": DATE_PATTERN}),
-    ("region", "ISO 3166-2 code or region name", {"type": "string", "maxLength": 200}),
+    ("region", "ISO 3166-2 code of a region of the gazetteer (its name, in any language, is accepted too)",
+     {"type": "string", "enum": sorted(region_names())}),
     ("unit", "unit number or name: 255, 255th regiment", {"type": "string", "maxLength": 200}),
     ("review_status", "new, confirmed, rejected, edited (repeatable)", {"type": "array", "items": {
         "type": "string", "enum": ["new", "confirmed", "rejected", "edited"]}}),

@@ -20,6 +20,7 @@ from dissentwatch.publish.export import CSV_COLUMNS, flatten_event
 from dissentwatch.publish.shape import event_as_dict, events_as_dicts
 from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.review import EDITABLE_FIELDS, undoable
+from dissentwatch.review.values import edit_choices
 from dissentwatch.store import Store
 from dissentwatch.store.documents import search_documents
 from dissentwatch.store.events import event_mention_rows, get_event_row, query_events
@@ -160,7 +161,7 @@ async def event_page(request: Request) -> Response:
         "event": shape, "row": row, "fields": _field_views(shape, json.loads(row["locked_fields"] or "[]"), lang_of(request)),
         "documents": _documents_with_evidence(store, row["id"], members), "members": members,
         "related": _related_views(store, shape["related"]), "history": _history(store, row["id"]),
-        "editable": EDITABLE_FIELDS, "undoable": undoable(store, row["id"]),
+        "editable": EDITABLE_FIELDS, "undoable": undoable(store, row["id"]), "choices": edit_choices(shape),
     })
 
 

@@ -66,12 +66,18 @@ def parse_value(raw: str) -> Any:
         return raw
 
 
+def form_value(form: FormData) -> Any:
+    """The edit form's value: a list when a multiple choice sent several, else :func:`parse_value`."""
+    values = [str(v) for v in form.getlist("value")]
+    return values if len(values) > 1 else parse_value(values[0] if values else "")
+
+
 @action()
 async def edit(request: Request) -> Response:
     form = await request.form()
     event_id = request.path_params["event_id"]
     field = str(form.get("field") or "")
-    value = parse_value(str(form.get("value") or ""))
+    value = form_value(form)
     try:
         review.edit_field(store_of(request), event_id, field, value, _user_name(request),
                           note=str(form.get("note") or "") or None)

@@ -15,10 +15,10 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
 from dissentwatch.models import EVENT_TYPES, label
-from dissentwatch.review import REVIEW_STATUSES
 from dissentwatch.store import Store
 from dissentwatch.store.documents import external_id_clause
-from dissentwatch.store.events import SORTS, is_date_filter
+from dissentwatch.store.events import SORTS
+from dissentwatch.validation import InvalidValue, check_event_filters
 from dissentwatch.web import basemap
 
 FILTER_KEYS = ("type", "since", "until", "region", "unit", "review_status", "language", "outlet", "q")
@@ -59,24 +59,18 @@ def _bad(message: str) -> HTTPException:
 
 def parse_listing(params: QueryParams, default_limit: int = 50) -> Listing:
     """Filters, sort and paging from a query string; bad values are a 400 naming the parameter."""
-    filters: dict[str, Any] = {}
-    for key in ("type", "review_status"):
-        values = [v for v in params.getlist(key) if v]
-        allowed = EVENT_TYPES if key == "type" else REVIEW_STATUSES
-        bad = [v for v in values if v not in allowed]
-        if bad:
-            raise _bad(f"unknown {key} {bad[0]!r}: use one of {', '.join(allowed)}")
-        filters[key] = values
+    filters: dict[str, Any] = {key: [v for v in params.getlist(key) if v] for key in ("type", "review_status")}
     for key in ("since", "until"):
-        value = params.get(key) or None
-        if value and not is_date_filter(value):
-            raise _bad(f"{key} must be a date like 2023-03-06, 2023-03 or 2023, not {value!r}")
-        filters[key] = value
+        filters[key] = params.get(key) or None
     for key in ("region", "unit", "language", "outlet", "q"):
         value = (params.get(key) or "").strip()
         if len(value) > 200:
             raise _bad(f"{key} is too long (200 characters at most)")
         filters[key] = value or None
+    try:
+        check_event_filters(filters)
+    except InvalidValue as exc:
+        raise _bad(str(exc)) from None
     sort = params.get("sort") or "date"
     if sort not in SORTS:
         raise _bad(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
