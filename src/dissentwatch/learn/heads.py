@@ -119,6 +119,12 @@ def fit_exclusive(x: np.ndarray, y: Sequence[str], labels: list[str], c: float =
     mean, scale = _scaler(x)
     z = (x - mean) / scale
     present = sorted(set(y), key=labels.index)
+    if len(present) < 2:  # a corpus of one type: every sentence that carries an event is of it
+        intercept = np.full(len(labels), -30.0)
+        if present:
+            intercept[labels.index(present[0])] = 0.0
+        return LinearHead(labels, mean, scale, np.zeros((len(labels), x.shape[1])), intercept,
+                          np.ones((len(labels), 2)), exclusive=True)
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=SEED).fit(z, list(y))
     coef = np.full((len(labels), x.shape[1]), 0.0)
     intercept = np.full(len(labels), -30.0)
