@@ -106,3 +106,12 @@ def test_day_first_dates() -> None:
     for bad in ("31.02.2023", "06.13.2023", "06.03.23", "не указана"):
         with pytest.raises(ValueError, match="DD.MM.YYYY"):
             parse_published(bad)
+
+
+def test_excel_unicode_text_is_utf16_with_tabs(tmp_path: Path) -> None:
+    """Excel's "Unicode text" (.txt renamed .csv): UTF-16 with BOM, tab-separated."""
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("id\ttext\tpublished\r\n1\tБойцы 312-го полка записали обращение\t06.03.2023\r\n".encode("utf-16"))
+    (doc,) = collect_files([path])
+    assert isinstance(doc, Document)
+    assert (doc.external_id, doc.text, doc.published) == ("1", "Бойцы 312-го полка записали обращение", "2023-03-06")
