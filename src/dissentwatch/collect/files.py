@@ -38,7 +38,7 @@ SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
 CONTRACT_KEYS = {"id", "text", "title", "url", "source_url", "outlet", "published", "language", "author"}
 MAX_FILE_BYTES = 512 * 1024 * 1024
 CSV_DELIMITERS = ",;\t|"
-"""The delimiters a CSV file's is guessed among (``--delimiter`` gives any other one character)."""
+"""The delimiters a CSV file's delimiter is guessed among (``--delimiter`` gives any other one character)."""
 SNIFF_CHARS = 64 * 1024
 Item = Document | CollectError | CollectWarning
 
