@@ -80,6 +80,17 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(b" ".join(data.split())).hexdigest()
 
 
+@dataclass(frozen=True)
+class CollectWarning:
+    """A note about an item that was imported all the same (its date could not be read, say):
+    the message names the file and line or the URL, and what was given up."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass
 class Document:
     """One collected item: a post, an article, a transcript. Stored once per (source_kind, external_id)."""

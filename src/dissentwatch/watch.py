@@ -151,6 +151,8 @@ class Watcher:
             state.update(last_error=stats.errors[-1], errors=int(state.get("errors", 0)) + 1)
             for error in stats.errors:
                 log.warning("%s %s: %s (retried next cycle)", source.kind, source.target, error)
+        for warning in stats.warnings:
+            log.warning("%s %s: %s", source.kind, source.target, warning)
         self.store.set_state(source.key, state)
         log.info("%s %s: %d added, %d updated", source.kind, source.target, stats.added, stats.updated)
         return stats.added + stats.updated

@@ -49,6 +49,19 @@ ARTICLE = """<html><head><title>TITLE</title>META
 </article><footer>© Тестовое издание</footer></body></html>"""
 
 
+NO_GUID_RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Лента без ссылок</title><link>http://example.test/</link>
+<description>Items with neither guid nor link: valid RSS 2.0 (a title or a description suffices)</description>
+<item><title>Обращение бойцов 1231-го полка</title><description>Бойцы записали видео о потерях.</description>
+<pubDate>Mon, 06 Mar 2023 17:22:01 +0300</pubDate></item>
+<item><description>Только описание: родственники мобилизованных пишут в прокуратуру.</description></item>
+<item><title>Только заголовок: суд по делу об отказе</title></item>
+<item><title>Обращение бойцов 1231-го полка</title><description>Бойцы записали видео о потерях.</description>
+<pubDate>Fri, 10 Mar 2023 09:00:00 +0300</pubDate></item>
+<item><category>empty</category></item>
+</channel></rss>"""
+
+
 class Site:
     """Routes for the test server, with hit counters and the headers last seen."""
 
@@ -69,6 +82,8 @@ class Site:
                          "Last-Modified": "Tue, 07 Mar 2023 09:00:00 GMT"}, RSS.encode()
         if path == "/atom.xml":
             return 200, {"Content-Type": "application/atom+xml"}, ATOM.encode()
+        if path.startswith("/noguid"):
+            return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, NO_GUID_RSS.encode()
         if path == "/flaky.xml":
             if hits <= 2:
                 return 503, {}, b"try later"
@@ -251,3 +266,38 @@ def test_retry_after_forms() -> None:
     assert retry_after("3") == 3.0 and retry_after("100000") == 120.0
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_rss_items_without_guid_or_link_get_a_content_id(site: tuple[str, Site], cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, _ = site
+    url = f"{base}/noguid.xml"
+    first = cli("collect", "feed", url, "--interval", "0")
+    assert first.exit_code == 1, first.output  # the item with neither title nor description
+    assert "4 added" in first.output and "1 errors" in first.output
+    assert f"error: {url}: entry 5: no guid, no link, no title and no description" in first.output
+    with Store(db_path) as store:
+        rows = store.query("SELECT external_id, title, text, url, outlet, published, raw FROM documents ORDER BY id")
+    ids = [r["external_id"] for r in rows]
+    assert len(set(ids)) == 4 and all(i.startswith(f"{url}#sha256:") for i in ids)
+    assert [r["title"] for r in rows] == ["Обращение бойцов 1231-го полка", None,
+                                          "Только заголовок: суд по делу об отказе", "Обращение бойцов 1231-го полка"]
+    assert rows[0]["text"] == "Бойцы записали видео о потерях." and rows[0]["url"] is None
+    assert rows[0]["published"] == "2023-03-06T14:22:01Z" and rows[0]["outlet"] == "Лента без ссылок"
+    assert rows[2]["text"] == "Только заголовок: суд по делу об отказе"
+    again = cli("collect", "feed", url, "--interval", "0")  # no ETag: the feed is parsed again
+    assert "0 added" in again.output and "4 unchanged" in again.output
+    with Store(db_path) as store:
+        assert [r[0] for r in store.query("SELECT external_id FROM documents ORDER BY id")] == ids
+    # the id is of this feed: the same item in another feed is another document
+    other = cli("collect", "feed", f"{base}/noguid-mirror.xml", "--interval", "0")
+    assert "4 added" in other.output
+
+
+def test_content_id_is_stable_and_ignores_markup_spacing() -> None:
+    from dissentwatch.collect.feeds import content_id
+
+    entry = {"title": "Обращение", "summary": "<p>Бойцы  записали\nвидео.</p>"}
+    same = {"title": " Обращение ", "summary": "<p>Бойцы записали видео.</p>"}
+    assert content_id("http://x.test/feed", entry) == content_id("http://x.test/feed", same)
+    assert content_id("http://x.test/feed", entry) != content_id("http://y.test/feed", entry)
+    assert content_id("http://x.test/feed", entry) != content_id("http://x.test/feed", {**entry, "title": "Другое"})

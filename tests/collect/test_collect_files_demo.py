@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dissentwatch.collect import CollectError, decode_bytes
+from dissentwatch.collect import CollectError, CollectWarning, decode_bytes
 from dissentwatch.collect.files import collect_files, split_front_matter
 from dissentwatch.demo import demo_paths
 from dissentwatch.models import Document
@@ -126,17 +126,22 @@ def test_hostile_records_are_named_and_the_others_imported(tmp_path: Path) -> No
     (tmp_path / "mixed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     items = list(collect_files([tmp_path / "deep.json", tmp_path / "mixed.jsonl"]))
     errors = [str(i) for i in items if isinstance(i, CollectError)]
-    assert [d.external_id for d in items if isinstance(d, Document)] == ["ok-1", "7"]
+    warnings = [str(i) for i in items if isinstance(i, CollectWarning)]
+    docs = [d for d in items if isinstance(d, Document)]
+    # a date that cannot be read loses the date, not the record
+    assert [(d.external_id, d.published) for d in docs] == [("ok-1", None), ("late", None), ("words", None), ("7", None)]
     jsonl = tmp_path / "mixed.jsonl"
-    assert errors[:4] == [
+    assert errors == [
         f"{tmp_path / 'deep.json'}: JSON nested too deeply to read",
         f"{jsonl}:2: JSON nested too deeply to read",
         f"{jsonl}:3: 'id' must be a string or a whole number, not dict",
         f"{jsonl}:4: 'id' must be a string or a whole number, not bool",
     ]
-    assert errors[4].startswith(f"{jsonl}:5: bad 'published' 99999999999999999999: out of range")
-    assert errors[5] == f"{jsonl}:6: bad 'published' 'not a date': not an ISO-8601 date or time, nor a Unix time"
-    assert len(errors) == 6
+    assert warnings[0].startswith(f"{jsonl}:5: unreadable date 99999999999999999999 in 'published'; "
+                                  "imported without a date (out of range")
+    assert warnings[1] == (f"{jsonl}:6: unreadable date 'not a date' in 'published'; imported without a date "
+                           "(not an ISO-8601 date or time, a DD.MM.YYYY date, nor a Unix time)")
+    assert len(warnings) == 2
 
 
 def test_csv_records_are_named_by_their_first_line_and_long_cells_are_read(tmp_path: Path) -> None:

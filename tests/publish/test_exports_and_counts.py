@@ -65,7 +65,7 @@ def test_json_and_ndjson_exports_parse_back_in_the_contract_shape(events_store: 
 
 
 def test_csv_export_flattens_nested_fields(events_store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    with _export(cli, tmp_path, "events", "csv").open(encoding="utf-8", newline="") as fh:
+    with _export(cli, tmp_path, "events", "csv").open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         rows = list(reader)
     assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
@@ -78,17 +78,20 @@ def test_csv_export_flattens_nested_fields(events_store: Store, cli, tmp_path: P
 
 def test_geojson_export_is_valid(events_store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(_export(cli, tmp_path, "events", "geojson").read_text("utf-8"))
-    assert data["type"] == "FeatureCollection"
-    roles = sorted((f["properties"]["role"], f["properties"]["name"]) for f in data["features"])
-    assert roles == [("home_region", "Kaliningrad Oblast"), ("home_region", "Moscow Oblast"),
-                     ("home_region", "Murmansk Oblast"), ("location", "Naro-Fominsk")]
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 3  # one per event
+    geometries = sorted((f["properties"]["geometry_from"] or "", (f["geometry"] or {}).get("type", ""))
+                        for f in data["features"])
+    assert geometries == [("", ""), ("home_regions", "MultiPoint"), ("location", "Point")]
     for feature in data["features"]:
-        assert feature["type"] == "Feature" and feature["geometry"]["type"] == "Point"
-        lon, lat = feature["geometry"]["coordinates"]
-        assert -180 <= lon <= 180 and -90 <= lat <= 90
-        assert feature["properties"]["event_id"].startswith("ev-")
-    kgd = next(f for f in data["features"] if f["properties"]["name"] == "Kaliningrad Oblast")
-    assert kgd["geometry"]["coordinates"] == [20.51, 54.71]
+        assert feature["type"] == "Feature" and feature["id"].startswith("ev-")
+        assert feature["id"] == feature["properties"]["id"]
+        if feature["geometry"] is None:
+            continue
+        points = feature["geometry"]["coordinates"]
+        for lon, lat in points if feature["geometry"]["type"] == "MultiPoint" else [points]:
+            assert -180 <= lon <= 180 and -90 <= lat <= 90
+    kgd = next(f for f in data["features"] if "RU-KGD" in f["properties"]["home_regions_iso"])
+    assert kgd["geometry"]["coordinates"][0] == [20.51, 54.71]
 
 
 def test_parquet_export_reads_back(events_store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -106,9 +109,11 @@ def test_documents_export(events_store: Store, cli, tmp_path: Path) -> None:  # 
     lines = _export(cli, tmp_path, "documents", "ndjson").read_text("utf-8").splitlines()
     docs = {d["id"]: d for d in map(json.loads, lines)}
     assert set(docs) == {"tg/100", "en/7", "tg/101", "fr/3", "tg/5", "noise/1"}
-    assert docs["noise/1"] == {"id": "noise/1", "language": "ru", "relevant": False, "event_ids": [], "aggregates": []}
+    assert docs["noise/1"] == {"id": "noise/1", "source_kind": "files", "title": None, "outlet": "outlet-noise/1",
+                               "published": "2023-03-01T00:00:00Z", "url": "https://example.org/noise/1",
+                               "language": "ru", "relevant": False, "event_ids": [], "aggregates": []}
     assert docs["tg/100"]["relevant"] and docs["tg/100"]["event_ids"] == docs["en/7"]["event_ids"]
-    rows = list(csv.DictReader(_export(cli, tmp_path, "documents", "csv").open(encoding="utf-8")))
+    rows = list(csv.DictReader(_export(cli, tmp_path, "documents", "csv").open(encoding="utf-8-sig")))
     assert len(rows) == 6
     assert len(json.loads(_export(cli, tmp_path, "documents", "json").read_text("utf-8"))) == 6
 

@@ -163,7 +163,9 @@ def test_events_filters_sorting_paging(app_client: TestClient) -> None:
 
 def test_export_of_the_current_view(app_client: TestClient) -> None:
     login(app_client, "vic")
-    rows = list(csv.DictReader(io.StringIO(app_client.get("/events.csv?type=video_appeal").text)))
+    exported = app_client.get("/events.csv?type=video_appeal")
+    assert exported.content.startswith(b"\xef\xbb\xbfid,")  # the BOM, as in `export events --format csv`
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert {r["id"] for r in rows} == {"ev-appeal5", "ev-appeal5b"}
     assert app_client.get("/events.csv?type=bogus").status_code == 400
     data = app_client.get("/events.json?type=refusal").json()

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from dissentwatch.cli._common import Context, pass_context
-from dissentwatch.collect import CollectError, prepare_bulk_import
+from dissentwatch.collect import CollectError, CollectWarning, prepare_bulk_import
 from dissentwatch.models import Document
 from dissentwatch.store.documents import IngestStats, ingest
 
@@ -26,7 +26,7 @@ def collect(ctx: Context) -> None:
     ctx.creates_store = True
 
 
-def with_progress(ctx: Context, items: Iterable[Document | CollectError], what: str) -> Iterator[Document | CollectError]:
+def with_progress(ctx: Context, items: Iterable[Document | CollectError | CollectWarning], what: str) -> Iterator[Document | CollectError | CollectWarning]:
     """Wrap a collector in a progress bar on stderr (only on a terminal and without -q)."""
     if not ctx.show_progress:
         yield from items
@@ -42,7 +42,7 @@ def with_progress(ctx: Context, items: Iterable[Document | CollectError], what: 
 def run_collector(
     ctx: Context,
     command: str,
-    items: Iterable[Document | CollectError],
+    items: Iterable[Document | CollectError | CollectWarning],
     what: str,
     batch_size: int = 500,
     after: Callable[[], None] | None = None,
@@ -73,12 +73,15 @@ def run_collector(
 
 
 def report(stats: IngestStats) -> None:
-    """The summary on stderr: counts, then every error (file, line and what is wrong)."""
+    """The summary on stderr: every warning and error (file, line and what is wrong), then counts."""
+    for warning in stats.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for error in stats.errors:
         click.echo(f"error: {error}", err=True)
     click.echo(
         f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
-        f"{stats.copies} copies of earlier documents, {len(stats.errors)} errors",
+        f"{stats.copies} copies of earlier documents, {len(stats.errors)} errors"
+        + (f", {len(stats.warnings)} warnings" if stats.warnings else ""),
         err=True,
     )
 
@@ -99,20 +102,38 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
               help="For CSV files: which column holds a contract field (id, text, title, url, outlet, published, language).")
 @click.option("--id-root", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Text and HTML files get ids relative to DIR (portable) instead of their absolute paths.")
+@click.option("--delimiter", metavar="CHAR", callback=lambda _c, _p, v: _parse_delimiter(v),
+              help="For CSV files: the delimiter (one character, or 'tab'); default: guessed among , ; tab |.")
 @pass_context
-def collect_files_command(ctx: Context, paths: tuple[Path, ...], column_map: tuple[str, ...], id_root: Path | None) -> None:
+def collect_files_command(ctx: Context, paths: tuple[Path, ...], column_map: tuple[str, ...], id_root: Path | None,
+                          delimiter: str | None) -> None:
     """Import .txt, .md, .html, .jsonl, .json and .csv files, or folders of them.
 
     JSON Lines follow the import contract (id, text, title, url, outlet, published, language).
     A .txt or .md file may start with a front matter block: '---' lines around 'key: value'
     lines (title, outlet, published, url, author, language). A text or HTML file's id is its
     absolute path, or with --id-root its path under that folder, the same wherever it is copied.
+    CSV: the encoding is detected (UTF-8, windows-1251 ...) and the delimiter guessed; dates may
+    be ISO or day-first (06.03.2023 14:30). A date that cannot be read leaves the document
+    undated, with a warning naming file and line.
     """
     from dissentwatch.collect.files import collect_files
 
     mapping = _parse_map(column_map)
-    items = collect_files(paths, mapping, id_root)
+    items = collect_files(paths, mapping, id_root, delimiter)
     run_collector(ctx, "collect files " + " ".join(map(str, paths)), items, "files")
+
+
+def _parse_delimiter(value: str | None) -> str | None:
+    """``;`` / ``|`` / ``tab`` / ``\\t`` → the one delimiter character (None: guess it)."""
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    char = named.get(value.lower(), value)
+    if len(char) != 1 or char in "\r\n\"":
+        raise click.BadParameter(f"{value!r}: expected one character, e.g. ';', '|' or 'tab'",
+                                 param_hint="--delimiter")
+    return char
 
 
 def _parse_offset(value: str | None) -> timezone:

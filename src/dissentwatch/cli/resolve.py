@@ -250,13 +250,13 @@ def export_group() -> None:
 @click.option("--include-rejected", is_flag=True, help="Export events analysts rejected too.")
 @pass_context
 def export_events_command(ctx: Context, fmt: str, out: Path | None, include_rejected: bool, **kwargs: Any) -> None:
-    """Export events: json, ndjson, csv (flattened), geojson (points), parquet."""
+    """Export events: json, ndjson, csv (flattened, UTF-8 with BOM), geojson (one feature per
+    event), parquet. docs/exports.md describes every shape."""
     try:
         count = export_events(ctx.store, fmt, out, include_rejected=include_rejected, **_filters(kwargs))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
-    what = "features" if fmt == "geojson" else "events"
-    click.echo(f"exported {count} {what}" + (f" to {out}" if out else ""), err=True)
+    click.echo(f"exported {count} events" + (f" to {out}" if out else ""), err=True)
 
 
 @export_group.command("documents")
@@ -266,7 +266,8 @@ def export_events_command(ctx: Context, fmt: str, out: Path | None, include_reje
               help="Write to this file (atomically); default stdout.")
 @pass_context
 def export_documents_command(ctx: Context, fmt: str, out: Path | None) -> None:
-    """Export documents: id as imported, language, relevant, event_ids, aggregates."""
+    """Export documents: id as imported, source_kind, title, outlet, published, url, language,
+    relevant, event_ids, aggregates. docs/exports.md describes every shape."""
     try:
         count = export_documents(ctx.store, fmt, out)
     except RuntimeError as exc:

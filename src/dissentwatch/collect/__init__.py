@@ -1,7 +1,9 @@
 """Collectors: one module per source kind, each turning its input into ``Document``s.
 
 A collector yields ``Document`` objects, and a ``CollectError`` (naming the file, line or URL
-and what is wrong) for an item it could not read, so one bad item never stops a batch.
+and what is wrong) for an item it could not read, so one bad item never stops a batch. A
+``CollectWarning`` follows a document that was imported with something given up (a date that
+could not be read): it is reported, and the run still counts as ok.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from dissentwatch.language import detect_language
+from dissentwatch.models import CollectWarning
 from dissentwatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,9 @@ _NOT_LATIN_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 
 class CollectError(Exception):
     """An input item that could not be read; the message names where and what."""
+
+
+__all__ = ["CollectError", "CollectWarning", "decode_bytes", "document_language", "read_text_file"]
 
 
 BULK_CACHE_KIB = 128 * 1024

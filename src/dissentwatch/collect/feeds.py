@@ -1,6 +1,8 @@
 """RSS and Atom feeds: each entry becomes a document (``source_kind`` "feed").
 
-The external id is the entry's id (guid), else its link; the outlet is the feed's title; the
+The external id is the entry's id (guid), else its link, else (an RSS 2.0 item needs only a title
+or a description) ``<feed url>#sha256:<digest>`` of the item's title, text and date, the same
+each time the item is fetched again; the outlet is the feed's title; the
 published time is the entry's date with its own time zone, in UTC. Entry HTML (summary or full
 content) is reduced to inert text. Feeds are fetched with conditional GET: the ETag and
 Last-Modified of each feed are kept in ``collector_state`` under ``feed:<url>``.
@@ -9,6 +11,7 @@ Last-Modified of each feed are kept in ``collector_state`` under ``feed:<url>``.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -77,11 +80,13 @@ def feed_documents(url: str, response: Response) -> Iterator[Document | CollectE
 
 def entry_document(entry: Any, outlet: str | None, feed_url: str) -> Document:
     """One feed entry → a Document with inert text (HTML tags and scripts removed)."""
-    ident = entry.get("id") or entry.get("link")
-    if not ident:
-        raise CollectError("no id and no link")
     title = strip_tags(entry.get("title") or "") or None
     text = strip_tags(entry_html(entry)) or (title or "")
+    ident = entry.get("id") or entry.get("link")
+    if not ident:
+        if not text.strip():
+            raise CollectError("no guid, no link, no title and no description")
+        ident = content_id(feed_url, entry)
     if not text.strip():
         raise CollectError(f"{ident}: no text")
     language, score = document_language(text)
@@ -99,6 +104,20 @@ def entry_document(entry: Any, outlet: str | None, feed_url: str) -> Document:
         raw={"feed": feed_url, "id": entry.get("id"), "link": entry.get("link"),
              "tags": [t.get("term") for t in entry.get("tags", []) if t.get("term")]},
     )
+
+
+def content_id(feed_url: str, entry: Any) -> str:
+    """The id of an entry with neither guid nor link: ``<feed url>#sha256:<24 hex digits>`` of
+    its title, text and date as read (tags removed, runs of white space made one space).
+
+    Fetching the feed again gives the same id, so the item is not stored twice; two items of
+    the same words on different dates stay two. An edit of the item's words gives a new
+    document (nothing else identifies the item).
+    """
+    parts = [" ".join(strip_tags(entry.get("title") or "").split()),
+             " ".join(strip_tags(entry_html(entry)).split()), entry_published(entry) or ""]
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return f"{feed_url}#sha256:{digest}"
 
 
 def entry_html(entry: Any) -> str:

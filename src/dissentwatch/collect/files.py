@@ -5,6 +5,12 @@ lines: title, outlet, published, url, author, language) that sets those fields.
 
 JSON Lines follow the import contract of DESIGN.md: ``id`` and ``text``, optionally ``title``,
 ``url``/``source_url``, ``outlet``, ``published``, ``language``; other keys go to the raw payload.
+
+CSV files are read as spreadsheets write them: the encoding is detected (UTF-8 with or without
+BOM, windows-1251, KOI8-R ...), the delimiter guessed among ``,`` ``;`` tab and ``|`` (or given),
+and dates may be day-first (``06.03.2023 14:30``). A record whose date cannot be read is
+imported without a date and a ``CollectWarning`` naming file and line; a record that is bad
+otherwise is a ``CollectError`` naming file and line, and the rest of the file is read.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dissentwatch.collect import CollectError, decode_bytes, read_text_file
+from dissentwatch.collect import CollectError, CollectWarning, decode_bytes, read_text_file
 from dissentwatch.collect.dates import parse_published
 from dissentwatch.collect.html import extract_html
 from dissentwatch.models import Document
@@ -31,6 +37,10 @@ RECORD_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
 CONTRACT_KEYS = {"id", "text", "title", "url", "source_url", "outlet", "published", "language", "author"}
 MAX_FILE_BYTES = 512 * 1024 * 1024
+CSV_DELIMITERS = ",;\t|"
+"""The delimiters a CSV file's delimiter is guessed among (``--delimiter`` gives any other one character)."""
+SNIFF_CHARS = 64 * 1024
+Item = Document | CollectError | CollectWarning
 
 
 def iter_paths(paths: Iterable[Path]) -> Iterator[Path | CollectError]:
@@ -47,19 +57,21 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path | CollectError]:
 
 
 def collect_files(
-    paths: Iterable[Path], column_map: Mapping[str, str] | None = None, id_root: Path | None = None
-) -> Iterator[Document | CollectError]:
-    """Documents from every file and folder in ``paths``; errors name file and line.
+    paths: Iterable[Path], column_map: Mapping[str, str] | None = None, id_root: Path | None = None,
+    delimiter: str | None = None,
+) -> Iterator[Item]:
+    """Documents from every file and folder in ``paths``; errors and warnings name file and line.
 
     A text or HTML file's id is its absolute path, or with ``id_root`` its path under that
-    folder (the same on every machine the folder is copied to).
+    folder (the same on every machine the folder is copied to). ``delimiter`` is the CSV
+    delimiter; None guesses it per file.
     """
     for path in iter_paths(paths):
         if isinstance(path, CollectError):
             yield path
             continue
         try:
-            yield from collect_file(path, column_map, id_root)
+            yield from collect_file(path, column_map, id_root, delimiter)
         except CollectError as exc:
             yield exc
         except OSError as exc:
@@ -67,7 +79,7 @@ def collect_files(
 
 
 def collect_file(path: Path, column_map: Mapping[str, str] | None = None,
-                 id_root: Path | None = None) -> Iterator[Document | CollectError]:
+                 id_root: Path | None = None, delimiter: str | None = None) -> Iterator[Item]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise CollectError(
@@ -84,14 +96,14 @@ def collect_file(path: Path, column_map: Mapping[str, str] | None = None,
     elif suffix == ".json":
         yield from _collect_json(path)
     elif suffix == ".csv":
-        yield from _collect_csv(path, column_map or {})
+        yield from _collect_csv(path, column_map or {}, delimiter)
     elif suffix in HTML_SUFFIXES:
         yield _html_document(path, file_id(path, id_root))
     else:
-        yield _text_document(path, file_id(path, id_root))
+        yield from _text_document(path, file_id(path, id_root))
 
 
-def _text_document(path: Path, ident: str) -> Document:
+def _text_document(path: Path, ident: str) -> Iterator[Item]:
     meta, text = split_front_matter(read_text_file(path))
     text = text.strip()
     if not text:
@@ -99,17 +111,27 @@ def _text_document(path: Path, ident: str) -> Document:
     title = meta.get("title")
     if not title and path.suffix.lower() in {".md", ".markdown"} and text.startswith("# "):
         title = text.splitlines()[0][2:].strip()
-    try:
-        published = parse_published(meta["published"]) if meta.get("published") else None
-    except ValueError as exc:
-        raise CollectError(f"{path}: bad 'published' in the front matter: {exc}") from None
+    published, warning = _published(meta.get("published"), f"{path}", "in the front matter")
     language = meta.get("language") or None
-    return Document(
+    yield Document(
         SOURCE_KIND, external_id=ident, text=text, title=title, url=meta.get("url"),
         outlet=meta.get("outlet"), author=meta.get("author"), published=published,
         language=language, language_score=1.0 if language else None,
         raw={"path": str(path), **({"front_matter": meta} if meta else {})},
     )
+    if warning:
+        yield warning
+
+
+def _published(value: Any, where: str, field: str) -> tuple[str | None, CollectWarning | None]:
+    """A source's publication time in UTC; one that cannot be read gives None and a warning
+    (the document is imported undated rather than lost; the raw payload keeps the value)."""
+    if value in (None, ""):
+        return None, None
+    try:
+        return parse_published(value), None
+    except ValueError as exc:
+        return None, CollectWarning(f"{where}: unreadable date {value!r} {field}; imported without a date ({exc})")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -153,8 +175,23 @@ def _html_document(path: Path, ident: str) -> Document:
     )
 
 
-def record_to_document(record: Mapping[str, Any], where: str) -> Document:
-    """One JSONL/JSON/CSV record in the import contract → a Document (or a CollectError)."""
+def record_items(record: Any, where: str) -> Iterator[Item]:
+    """One record → its Document and any warning about it, or the CollectError naming ``where``."""
+    warnings: list[CollectWarning] = []
+    try:
+        yield record_to_document(record, where, warnings)
+    except CollectError as exc:
+        yield exc
+        return
+    yield from warnings
+
+
+def record_to_document(record: Mapping[str, Any], where: str,
+                       warnings: list[CollectWarning] | None = None) -> Document:
+    """One JSONL/JSON/CSV record in the import contract → a Document (or a CollectError).
+
+    A ``published`` that cannot be read leaves the document undated: the warning is appended
+    to ``warnings`` (logged when None is given)."""
     if not isinstance(record, Mapping):
         raise CollectError(f"{where}: expected an object, got {type(record).__name__}")
     ident, text = record.get("id"), record.get("text")
@@ -164,11 +201,12 @@ def record_to_document(record: Mapping[str, Any], where: str) -> Document:
         raise CollectError(f"{where}: 'id' must be a string or a whole number, not {type(ident).__name__}")
     if not isinstance(text, str) or not text.strip():
         raise CollectError(f"{where}: missing or empty 'text' (id {ident!r})")
-    published = record.get("published")
-    try:
-        published_iso = parse_published(published) if published else None
-    except ValueError as exc:
-        raise CollectError(f"{where}: bad 'published' {published!r}: {exc}") from None
+    published_iso, warning = _published(record.get("published"), where, "in 'published'")
+    if warning is not None:
+        if warnings is None:
+            log.warning("%s", warning)
+        else:
+            warnings.append(warning)
     language = record.get("language")
     return Document(
         SOURCE_KIND,
@@ -189,7 +227,7 @@ def _opt_str(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def _collect_jsonl(path: Path) -> Iterator[Document | CollectError]:
+def _collect_jsonl(path: Path) -> Iterator[Item]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             where = f"{path}:{number}"
@@ -206,13 +244,10 @@ def _collect_jsonl(path: Path) -> Iterator[Document | CollectError]:
             except CollectError as exc:
                 yield exc
                 continue
-            try:
-                yield record_to_document(record, where)
-            except CollectError as exc:
-                yield exc
+            yield from record_items(record, where)
 
 
-def _collect_json(path: Path) -> Iterator[Document | CollectError]:
+def _collect_json(path: Path) -> Iterator[Item]:
     text = read_text_file(path)
     try:
         data = json.loads(text)
@@ -224,29 +259,31 @@ def _collect_json(path: Path) -> Iterator[Document | CollectError]:
         raise CollectError(f"{path}: this is a Telegram export; use 'collect telegram-export'")
     records = data if isinstance(data, list) else [data]
     for index, record in enumerate(records):
-        try:
-            yield record_to_document(record, f"{path}[{index}]")
-        except CollectError as exc:
-            yield exc
+        yield from record_items(record, f"{path}[{index}]")
 
 
-def _collect_csv(path: Path, column_map: Mapping[str, str]) -> Iterator[Document | CollectError]:
-    text = read_text_file(path)
+def _collect_csv(path: Path, column_map: Mapping[str, str], delimiter: str | None = None) -> Iterator[Item]:
+    text = read_text_file(path)  # the encoding detected: UTF-8 (BOM or none), windows-1251, KOI8-R ...
     # a whole article in one cell is ordinary; the default limit (128 KiB) would refuse it
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    chosen = delimiter or sniff_delimiter(text)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=chosen)
     columns = list(reader.fieldnames or [])
     reverse = {source: target for target, source in column_map.items()}
     unknown = [source for source in column_map.values() if source not in columns]
+    shown = "tab" if chosen == "\t" else repr(chosen)
     if unknown:
-        raise CollectError(f"{path}: --map names columns that are not there: {unknown}; columns are {columns}")
+        raise CollectError(f"{path}: --map names columns that are not there: {unknown}; columns are {columns} "
+                           f"(delimiter {shown})")
     mapped = {reverse.get(c, c) for c in columns}
     needed = [k for k in ("id", "text") if k not in mapped]
     if needed:
         raise CollectError(
-            f"{path}: no column for {', '.join(needed)}; columns are {columns}; "
+            f"{path}: no column for {', '.join(needed)}; columns are {columns} (delimiter {shown}"
+            f"{'' if delimiter else ', guessed; give another with --delimiter'}); "
             "map them with --map id=COLUMN --map text=COLUMN"
         )
+    log.info("%s: CSV delimiter %s", path, shown)
     rows = iter(reader)
     while True:
         start = reader.line_num + 1  # a quoted field may span lines: a record is named by its first
@@ -257,8 +294,27 @@ def _collect_csv(path: Path, column_map: Mapping[str, str]) -> Iterator[Document
         except csv.Error as exc:
             yield CollectError(f"{path}:{start}: unreadable CSV record: {exc}")
             continue
+        if not any(v for k, v in row.items() if k is not None):
+            continue  # a blank line, or a line of empty cells as spreadsheets leave at the end
         record = {reverse.get(k, k): v for k, v in row.items() if k is not None}
-        try:
-            yield record_to_document(record, f"{path}:{start}")
-        except CollectError as exc:
-            yield exc
+        yield from record_items(record, f"{path}:{start}")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a CSV text among ``,`` ``;`` tab and ``|``.
+
+    ``csv.Sniffer`` judges whole lines of the first 64 KiB; its guess stands when it splits the
+    header into at least as many columns as any other candidate (a guess from commas inside
+    the texts does not); else the candidate that splits the header most, ``,`` on a tie.
+    """
+    sample = text[:SNIFF_CHARS]
+    if len(text) > SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n") + 1]
+    header = text.split("\n", 1)[0].rstrip("\r")
+    widths = {d: len(next(csv.reader([header], delimiter=d), [])) for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: (widths[d], d == ","))
+    try:
+        guess = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        return best
+    return guess if widths.get(guess, 0) >= widths[best] else best

@@ -1,10 +1,12 @@
 """Exports of events and documents: JSON, NDJSON, CSV, GeoJSON and Parquet (extra ``parquet``).
 
 Events come out in the export shape of DESIGN.md; CSV and Parquet flatten nested fields
-(``unit_number``, ``home_regions_iso`` ...), GeoJSON has one point feature per location and per
-home region with coordinates. Files are written to a temporary file beside the target and
-renamed into place, so a reader never sees half an export. Events are read in pages: memory
-stays flat whatever the size of the store.
+(``unit_number``, ``home_regions_iso`` ...); GeoJSON has one feature per event whose properties
+are the CSV columns, its geometry the event's location, else its home regions, else null.
+CSV is UTF-8 with a BOM (spreadsheets then read Cyrillic right) and writes booleans as
+``true``/``false``. Every shape is described in docs/exports.md. Files are written to a
+temporary file beside the target and renamed into place, so a reader never sees half an
+export. Events are read in pages: memory stays flat whatever the size of the store.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "source_document_ids", "source_urls", "outlets", "languages", "first_published", "evidence_count",
     "evidence",
 )
-DOCUMENT_COLUMNS = ("id", "language", "relevant", "event_ids", "aggregates")
+DOCUMENT_COLUMNS = ("id", "source_kind", "title", "outlet", "published", "url", "language", "relevant",
+                    "event_ids", "aggregates")
 
 
 def iter_events(store: Store, **filters: Any) -> Iterator[dict[str, Any]]:
@@ -87,24 +90,36 @@ def _join(values: Any) -> str:
     return ";".join(str(v) for v in values if v not in (None, ""))
 
 
-def geojson_features(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Point features of an event: its location, then each home region, where coordinates exist."""
-    base = {"event_id": event["id"], "type": event["type"], "date": event.get("date"),
-            "unit": (event.get("unit") or {}).get("name"), "review_status": event.get("review_status"),
-            "confidence": event.get("confidence"), "sources": len(event.get("sources") or [])}
-    places = [("location", event.get("location"))] + [("home_region", r) for r in event.get("home_regions") or []]
-    for role, place in places:
-        if not place or place.get("lat") is None or place.get("lon") is None:
-            continue
-        props = {**base, "role": role, "name": place.get("name"), "iso": place.get("iso") or place.get("region_iso"),
-                 "precision": place.get("precision") or ("region" if role == "home_region" else None)}
-        yield {"type": "Feature", "id": f"{event['id']}/{role}/{place.get('iso') or place.get('name')}",
-               "geometry": {"type": "Point", "coordinates": [float(place["lon"]), float(place["lat"])]},
-               "properties": props}
+def geojson_feature(event: dict[str, Any]) -> dict[str, Any]:
+    """One event as one GeoJSON feature: the CSV columns as properties (JSON types kept), and as
+    geometry the event's location when it has coordinates, else its home regions that have them
+    (a Point for one, a MultiPoint for several, in the event's order), else null (RFC 7946 3.2:
+    an unlocated feature). ``geometry_from`` says which: "location", "home_regions" or null."""
+    location = event.get("location") or {}
+    regions = [r for r in event.get("home_regions") or [] if _has_coordinates(r)]
+    geometry: dict[str, Any] | None = None
+    source: str | None = None
+    if _has_coordinates(location):
+        geometry, source = {"type": "Point", "coordinates": _position(location)}, "location"
+    elif len(regions) == 1:
+        geometry, source = {"type": "Point", "coordinates": _position(regions[0])}, "home_regions"
+    elif regions:
+        geometry, source = {"type": "MultiPoint", "coordinates": [_position(r) for r in regions]}, "home_regions"
+    return {"type": "Feature", "id": event["id"], "geometry": geometry,
+            "properties": {**flatten_event(event), "geometry_from": source}}
+
+
+def _has_coordinates(place: Any) -> bool:
+    return isinstance(place, dict) and place.get("lat") is not None and place.get("lon") is not None
+
+
+def _position(place: dict[str, Any]) -> list[float]:
+    return [float(place["lon"]), float(place["lat"])]
 
 
 def iter_documents_export(store: Store) -> Iterator[dict[str, Any]]:
-    """Every document: id as imported, language, relevant, event ids, count statements."""
+    """Every document: id as imported, source kind, title, outlet, published, url, language,
+    relevant, event ids, count statements."""
     for doc in iter_documents(store):
         events = [r[0] for r in store.query(
             "SELECT DISTINCT COALESCE(e.merged_into, e.id) FROM mentions m "
@@ -114,13 +129,14 @@ def iter_documents_export(store: Store) -> Iterator[dict[str, Any]]:
                        "start": a["start"], "end": a["end"]}
                       for a in store.query('SELECT quote, number, counted, start, "end" FROM aggregates '
                                            "WHERE document_id = ? ORDER BY start", (doc["id"],))]
-        yield {"id": doc["external_id"], "language": doc["language"], "relevant": bool(events),
-               "event_ids": events, "aggregates": aggregates}
+        yield {"id": doc["external_id"], "source_kind": doc["source_kind"], "title": doc["title"],
+               "outlet": doc["outlet"], "published": doc["published"], "url": doc["url"],
+               "language": doc["language"], "relevant": bool(events), "event_ids": events,
+               "aggregates": aggregates}
 
 
 def flatten_document(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["id"], "language": doc["language"], "relevant": doc["relevant"],
-            "event_ids": ";".join(doc["event_ids"]),
+    return {**doc, "event_ids": ";".join(doc["event_ids"]),
             "aggregates": json.dumps(doc["aggregates"], ensure_ascii=False)}
 
 
@@ -168,24 +184,36 @@ def write_ndjson(items: Iterator[dict[str, Any]], fh: IO[str]) -> int:
 
 
 def write_csv(rows: Iterator[dict[str, Any]], fh: IO[str], columns: tuple[str, ...]) -> int:
+    """UTF-8 with a BOM (Excel and LibreOffice then read it as UTF-8, not the locale's code page),
+    one header line, CRLF line ends (RFC 4180); empty for null, ``true``/``false`` for booleans."""
+    fh.write("\ufeff")
     writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: csv_value(v) for k, v in row.items()})
         count += 1
     return count
 
 
+def csv_value(value: Any) -> str:
+    """A cell: empty for null, ``true``/``false`` for booleans (as JSON writes them), else text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def write_geojson(events: Iterator[dict[str, Any]], fh: IO[str]) -> int:
+    """A FeatureCollection of one feature per event (see :func:`geojson_feature`)."""
     fh.write('{"type": "FeatureCollection", "features": [')
     count = 0
     for event in events:
-        for feature in geojson_features(event):
-            fh.write(",\n" if count else "\n")
-            fh.write(json.dumps(feature, ensure_ascii=False))
-            count += 1
-    fh.write("\n]}\n")
+        fh.write(",\n" if count else "\n")
+        fh.write(json.dumps(geojson_feature(event), ensure_ascii=False))
+        count += 1
+    fh.write("\n]}\n" if count else "]}\n")
     return count
 
 
@@ -243,7 +271,7 @@ def _arrow_value(column: str, value: Any) -> Any:
 
 
 def export_events(store: Store, fmt: str, out: Path | None = None, **filters: Any) -> int:
-    """Write the events matching ``filters`` in ``fmt``; return how many events/features."""
+    """Write the events matching ``filters`` in ``fmt``; return how many events."""
     events = iter_events(store, **filters)
     writers: dict[str, Callable[[IO[Any]], int]] = {
         "json": lambda fh: write_json(events, fh),

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from dissentwatch.language import detect_language
-from dissentwatch.models import SOURCE_KINDS, Document, content_hash, utcnow
+from dissentwatch.models import SOURCE_KINDS, CollectWarning, Document, content_hash, utcnow
 from dissentwatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,15 @@ _INSERT = f"INSERT INTO documents ({', '.join(_COLUMNS)}) VALUES ({', '.join('?'
 
 @dataclass
 class IngestStats:
-    """What one import did, per outcome, plus the errors it reported and carried on past."""
+    """What one import did, per outcome, plus the errors it reported and carried on past and
+    the warnings about documents it imported all the same."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     copies: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -49,12 +51,14 @@ class IngestStats:
             "unchanged": self.unchanged,
             "copies": self.copies,
             "errors": len(self.errors),
+            "warnings": len(self.warnings),
         }
 
     def merge(self, other: IngestStats) -> None:
         for name in ("added", "updated", "unchanged", "copies"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
 
 
 def payload_json(value: Any) -> str:
@@ -200,7 +204,7 @@ for many documents (bulk imports), and this bounds what a batch holds in memory.
 
 def ingest(
     store: Store,
-    documents: Iterable[Document | Exception],
+    documents: Iterable[Document | Exception | CollectWarning],
     run_id: int | None = None,
     batch_size: int = 500,
     stats: IngestStats | None = None,
@@ -210,7 +214,8 @@ def ingest(
     when their texts reach ``batch_chars`` characters (memory stays bounded whatever the sizes).
 
     Collectors yield an ``Exception`` (with a message naming file and line) for an item they
-    could not read: it is recorded and the stream goes on. A crash loses at most the open batch;
+    could not read: it is recorded and the stream goes on; a ``CollectWarning`` (about a document
+    imported all the same) is recorded as a warning. A crash loses at most the open batch;
     re-running skips what was committed.
     """
     stats = stats or IngestStats()
@@ -225,13 +230,16 @@ def ingest(
     return stats
 
 
-def _ingest(store: Store, documents: Iterable[Document | Exception], run_id: int | None, batch_size: int,
+def _ingest(store: Store, documents: Iterable[Document | Exception | CollectWarning], run_id: int | None, batch_size: int,
             stats: IngestStats, batch_chars: int) -> None:
     batch: list[Document] = []
     chars = 0
     for item in documents:
         if isinstance(item, Exception):
             stats.errors.append(str(item))
+            continue
+        if isinstance(item, CollectWarning):
+            stats.warnings.append(str(item))
             continue
         problem = _unknown_kind(item)
         if problem:

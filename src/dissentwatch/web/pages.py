@@ -111,7 +111,10 @@ def _export_pages(settings: Settings, listing: Listing) -> Iterator[list[dict[st
 
 
 def _csv_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
+    """The CSV export's shape (docs/exports.md): UTF-8 with a BOM, true/false, plus cells a
+    spreadsheet would run as formulas made inert."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), extrasaction="ignore")
     writer.writeheader()
     for shapes in pages:
