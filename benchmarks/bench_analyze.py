@@ -1,12 +1,15 @@
 """Throughput of the analyze stage, and what the gate loses on a labelled set.
 
-    python benchmarks/bench_analyze.py [--docs 100000] [--workers 2] [--dev ../shared/data/dev.jsonl
-                                        --gold ../shared/data/dev_gold.jsonl]
+    python benchmarks/bench_analyze.py [--docs 100000] [--workers 2] [--model both|on|off]
+                                       [--stream ../shared/data/stream]
+                                       [--dev ../shared/data/dev.jsonl --gold ../shared/data/dev_gold.jsonl]
 
 Generates posts from templates written for this benchmark (mostly ordinary news, about one in
-eight reporting an event, Telegram-style markup and emoji mixed in), stores them in a temporary
-SQLite database, runs ``analyze_store`` and prints documents per second. With ``--dev``/``--gold``
-it also prints the share of gold-relevant documents the gate would drop.
+eight reporting an event, Telegram-style markup and emoji mixed in), or, with ``--stream``, takes
+the real posts of Telegram Desktop exports (repeated until ``--docs``), stores them in a temporary
+SQLite database, runs ``analyze_store`` with the packaged learned model (``on``) and with the rules
+alone (``off``) and prints documents per second of each. With ``--dev``/``--gold`` it also prints
+the share of gold-relevant documents the gate would drop.
 """
 
 from __future__ import annotations
@@ -101,6 +104,30 @@ def generate(n: int, seed: int = 7, share_relevant: float = 0.12) -> list[Docume
     return docs
 
 
+def stream_posts(paths: list[Path], n: int) -> list[Document]:
+    """The text posts of Telegram exports, cycled to ``n`` documents (each with its own id)."""
+    from dissentwatch.learn.dataset import stream_examples
+
+    posts = stream_examples(paths, only_candidates=False)
+    if not posts:
+        raise SystemExit(f"no text posts in {', '.join(map(str, paths))}")
+    return [Document("files", f"bench/{i}", posts[i % len(posts)].text, language=posts[i % len(posts)].language,
+                     published="2024-01-01T00:00:00Z") for i in range(n)]
+
+
+def run_stage(docs: list[Document], workers: int, model: str) -> None:
+    """One analyze run over a fresh store: ``model`` "on" (the packaged model) or "off" (rules)."""
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
+        started = time.perf_counter()
+        ingest(store, docs, batch_size=2000)
+        print(f"ingest (not part of analyze): {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        stats = analyze_store(store, workers=workers, batch_size=2000, model="default" if model == "on" else None)
+        judge = "learned model" if model == "on" else "rules alone"
+        print(f"analyze stage with store, {workers} workers, {judge}: {stats.documents} documents in "
+              f"{stats.seconds:.1f} s = {stats.documents / stats.seconds:,.0f} docs/s "
+              f"({stats.gated} reached the judge, {stats.relevant} relevant, {stats.mentions} mentions)")
+
+
 def gate_loss(dev: Path, gold: Path) -> tuple[int, int, list[str]]:
     relevant = {r["id"] for r in map(json.loads, gold.read_text(encoding="utf-8").splitlines()) if r["events"]}
     lost = []
@@ -114,6 +141,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--model", choices=["both", "on", "off"], default="both",
+                        help="Judge with the packaged learned model, the rules alone, or both in turn.")
+    parser.add_argument("--stream", type=Path, action="append",
+                        help="Real posts: a Telegram export folder (or a folder of them); repeatable.")
     parser.add_argument("--dev", type=Path)
     parser.add_argument("--gold", type=Path)
     parser.add_argument("--no-fields", action="store_true", help="Measure the rules without the field extractors.")
@@ -124,7 +155,7 @@ def main() -> None:
         pipeline.field_extractor.cache_clear()
         pipeline.field_extractor = lambda: (None, "fields:none")  # type: ignore[assignment]
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    docs = generate(args.docs)
+    docs = stream_posts(args.stream, args.docs) if args.stream else generate(args.docs)
     chars = sum(len(d.text) for d in docs)
     print(f"generated {len(docs)} documents, mean {chars / len(docs):.0f} characters", file=sys.stderr)
     started = time.perf_counter()
@@ -136,14 +167,8 @@ def main() -> None:
     for d in sample:
         analyze_text(d.text, 0, d.language, d.published)
     print(f"analyze_text, one process, no store: {len(sample) / (time.perf_counter() - started):,.0f} docs/s")
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
-        started = time.perf_counter()
-        ingest(store, docs, batch_size=2000)
-        print(f"ingest (not part of analyze): {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        stats = analyze_store(store, workers=args.workers, batch_size=2000)
-        print(f"analyze stage with store, {args.workers} workers: {stats.documents} documents in "
-              f"{stats.seconds:.1f} s = {stats.documents / stats.seconds:,.0f} docs/s "
-              f"({stats.gated} passed the gate, {stats.relevant} relevant, {stats.mentions} mentions)")
+    for model in (["on", "off"] if args.model == "both" else [args.model]):
+        run_stage(docs, args.workers, model)
     if args.dev and args.gold:
         lost, total, ids = gate_loss(args.dev, args.gold)
         print(f"gate loss on {args.dev.name}: {lost}/{total} gold-relevant documents = {lost / total:.1%} {ids}")

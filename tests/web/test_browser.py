@@ -83,8 +83,8 @@ def test_login_filter_open_confirm_merge_audit(page: Any, live_server: str) -> N
     history = page.text_content("#history") or ""
     assert "ana" in history and "confirm" in history
 
-    # merge two candidates from the review queue
-    page.goto(f"{live_server}/review")
+    # merge two candidates from the review queue (most confident first: ev-appeal5 is ticked first)
+    page.goto(f"{live_server}/review?order=confident")
     page.check('tr[data-event="ev-appeal5"] input[type="checkbox"]')
     page.check('tr[data-event="ev-appeal5b"] input[type="checkbox"]')
     with page.expect_navigation():

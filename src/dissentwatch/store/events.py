@@ -21,6 +21,9 @@ SORTS: dict[str, str] = {
     "date": "COALESCE(e.sort_date, e.first_published, '')",
     "published": "COALESCE(e.first_published, '')",
     "confidence": "e.confidence",
+    # how far the event's probability is from a coin toss: ascending puts the model's least
+    # certain candidates first, where an analyst's decision teaches the next training run most
+    "uncertainty": "ABS(e.confidence - 0.5)",
     "sources": "e.sources_count",
     "updated": "e.updated",
     "type": "e.type",
@@ -227,6 +230,25 @@ def query_events(
         sql += " LIMIT ? OFFSET ?"
         page += [int(limit), int(offset)]
     return store.query(sql, page), total
+
+
+def best_quotes(store: Store, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """For each event, the sentence that carries it (the type evidence of its most confident
+    mention), with that mention's probability and document: what the review queue shows."""
+    out: dict[str, dict[str, Any]] = {}
+    ids = list(event_ids)
+    for lo in range(0, len(ids), 500):
+        part = ids[lo : lo + 500]
+        rows = store.query(
+            f"""SELECT em.event_id, m.confidence, m.document_id, x.quote FROM event_mentions em
+                JOIN mentions m ON m.id = em.mention_id
+                JOIN evidence x ON x.mention_id = m.id AND x.field = 'type'
+                WHERE em.event_id IN ({','.join('?' * len(part))})
+                ORDER BY m.confidence DESC, m.id""", part)
+        for row in rows:
+            out.setdefault(row["event_id"], {"quote": row["quote"], "probability": float(row["confidence"]),
+                                             "document_id": row["document_id"]})
+    return out
 
 
 def event_filters(**f: Any) -> tuple[list[str], list[Any]]:

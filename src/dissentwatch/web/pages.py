@@ -23,7 +23,7 @@ from dissentwatch.review import EDITABLE_FIELDS, undoable
 from dissentwatch.review.values import edit_choices
 from dissentwatch.store import Store
 from dissentwatch.store.documents import search_documents
-from dissentwatch.store.events import event_mention_rows, get_event_row, query_events
+from dissentwatch.store.events import best_quotes, event_mention_rows, get_event_row, query_events
 from dissentwatch.web import auth
 from dissentwatch.web.app import (
     LOGIN_CSRF_COOKIE,
@@ -254,8 +254,21 @@ async def search_page(request: Request) -> Response:
 @page("analyst")
 async def review_queue(request: Request) -> Response:
     store = store_of(request)
-    rows, total = query_events(store, review_status="new", sort="confidence", desc=True, limit=200)
-    return render(request, "review.html", {"rows": [_row_view(r) for r in rows], "total": total})
+    order = request.query_params.get("order", "uncertain")
+    if order not in REVIEW_ORDERS:
+        raise HTTPException(400, f"unknown order {order!r}: use one of {', '.join(REVIEW_ORDERS)}")
+    sort, desc = REVIEW_ORDERS[order]
+    rows, total = query_events(store, review_status="new", sort=sort, desc=desc, limit=200)
+    quotes = best_quotes(store, [r["id"] for r in rows])
+    views = [{**_row_view(r), "quote": quotes.get(r["id"], {}).get("quote"),
+              "probability": quotes.get(r["id"], {}).get("probability")} for r in rows]
+    return render(request, "review.html", {"rows": views, "total": total, "order": order})
+
+
+REVIEW_ORDERS: dict[str, tuple[str, bool]] = {
+    "uncertain": ("uncertainty", False),  # probability nearest 0.5 first
+    "confident": ("confidence", True),
+}
 
 
 @page("admin")
