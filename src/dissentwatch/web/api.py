@@ -26,7 +26,7 @@ def _json(data: Any, status_code: int = 200) -> JSONResponse:
 
 
 @api
-async def list_events(request: Request) -> Response:
+def list_events(request: Request) -> Response:
     store = store_of(request)
     listing = parse_listing(request.query_params)
     rows, total = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
@@ -40,7 +40,7 @@ async def list_events(request: Request) -> Response:
 
 
 @api
-async def get_event(request: Request) -> Response:
+def get_event(request: Request) -> Response:
     store = store_of(request)
     event_id = request.path_params["event_id"]
     row = get_event_row(store, event_id)
@@ -74,7 +74,7 @@ def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
 
 
 @api
-async def get_document(request: Request) -> Response:
+def get_document(request: Request) -> Response:
     found = document_as_dict(store_of(request), request.path_params["document_id"])
     if found is None:
         raise HTTPException(404, f"no document {request.path_params['document_id']!r}")
@@ -82,7 +82,7 @@ async def get_document(request: Request) -> Response:
 
 
 @api
-async def counts(request: Request) -> Response:
+def counts(request: Request) -> Response:
     listing = parse_listing(request.query_params)
     by = [d.strip() for d in (request.query_params.get("by") or "type").split(",") if d.strip()]
     unknown = [d for d in by if d not in DIMENSIONS]
@@ -94,7 +94,7 @@ async def counts(request: Request) -> Response:
 
 
 @api
-async def latest(request: Request) -> Response:
+def latest(request: Request) -> Response:
     """Events created after ``after`` (an ISO time), newest last: what polling pages add."""
     after = (request.query_params.get("after") or "")[:40]
     rows = store_of(request).query(

@@ -10,6 +10,8 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -52,7 +54,7 @@ EXPORT_LIMIT = 100_000
 
 
 @page()
-async def dashboard(request: Request) -> Response:
+def dashboard(request: Request) -> Response:
     store = store_of(request)
     latest = store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
                          "ORDER BY updated DESC LIMIT 10")
@@ -73,7 +75,7 @@ def _summary(store: Store) -> dict[str, Any]:
 
 
 @page()
-async def events_table(request: Request) -> Response:
+def events_table(request: Request) -> Response:
     store = store_of(request)
     listing = parse_listing(request.query_params)
     rows, total = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
@@ -133,21 +135,21 @@ def _json_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
 
 
 @page()
-async def export_csv(request: Request) -> Response:
+def export_csv(request: Request) -> Response:
     pages = _export_pages(settings_of(request), parse_listing(request.query_params))
     return StreamingResponse(_csv_chunks(pages), media_type="text/csv; charset=utf-8",
                              headers={"content-disposition": 'attachment; filename="events.csv"'})
 
 
 @page()
-async def export_json(request: Request) -> Response:
+def export_json(request: Request) -> Response:
     pages = _export_pages(settings_of(request), parse_listing(request.query_params))
     return StreamingResponse(_json_chunks(pages), media_type="application/json",
                              headers={"content-disposition": 'attachment; filename="events.json"'})
 
 
 @page()
-async def event_page(request: Request) -> Response:
+def event_page(request: Request) -> Response:
     store = store_of(request)
     event_id = request.path_params["event_id"]
     row = get_event_row(store, event_id)
@@ -216,7 +218,7 @@ def _history(store: Store, event_id: str) -> list[dict[str, Any]]:
 
 
 @page()
-async def document_page(request: Request) -> Response:
+def document_page(request: Request) -> Response:
     store = store_of(request)
     doc = document_by_external_id(store, request.path_params["document_id"])
     if doc is None:
@@ -237,7 +239,7 @@ async def document_page(request: Request) -> Response:
 
 
 @page()
-async def search_page(request: Request) -> Response:
+def search_page(request: Request) -> Response:
     store = store_of(request)
     q = (request.query_params.get("q") or "").strip()[:200]
     events, total, documents = [], 0, []
@@ -249,18 +251,18 @@ async def search_page(request: Request) -> Response:
 
 
 @page("analyst")
-async def review_queue(request: Request) -> Response:
+def review_queue(request: Request) -> Response:
     store = store_of(request)
     rows, total = query_events(store, review_status="new", sort="confidence", desc=True, limit=200)
     return render(request, "review.html", {"rows": [_row_view(r) for r in rows], "total": total})
 
 
 @page("admin")
-async def users_page(request: Request) -> Response:
+def users_page(request: Request) -> Response:
     return render(request, "users.html", {"users": auth.list_users(store_of(request))})
 
 
-async def login_form(request: Request) -> Response:
+def login_form(request: Request) -> Response:  # sync: Starlette runs it in the thread pool
     if settings_of(request).public:
         return RedirectResponse("/", status_code=303)
     token = secrets.token_urlsafe(24)
@@ -275,10 +277,14 @@ def _safe_next(request: Request, form_value: str | None = None) -> str:
 
 
 async def login(request: Request) -> Response:
-    settings = settings_of(request)
-    if settings.public:
+    if settings_of(request).public:
         raise HTTPException(403, "this server is a read-only public view")
     form = await request.form()
+    return await run_in_threadpool(_login, request, form)  # argon2 and the store, off the event loop
+
+
+def _login(request: Request, form: FormData) -> Response:
+    settings = settings_of(request)
     name, password = str(form.get("name") or "")[:64], str(form.get("password") or "")[:1024]
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_token or not secrets.compare_digest(cookie_token, str(form.get("csrf") or "")):
