@@ -77,3 +77,25 @@ def test_a_heavy_event_never_delays_a_light_request_by_a_second(heavy_server: tu
     print(f"light max {max(light):.3f} s over {len(light)}, heavy {[round(h, 2) for h in heavy_times]}")
     assert len(heavy_times) == len(heavy)
     assert max(light) < 1.0, f"a light request waited {max(light):.2f} s (heavy took {max(heavy_times):.2f} s)"
+
+
+def test_the_api_and_the_event_page_page_the_sources(heavy_server: tuple[str, str]) -> None:
+    base, token = heavy_server
+    with httpx.Client(base_url=base, headers={"authorization": f"Bearer {token}"}, timeout=120) as client:
+        listing = client.get("/api/events")
+        assert len(listing.content) < 20_000  # counts and a link, not 15,000 sources and their quotes
+        (event,) = listing.json()["events"]
+        assert event["sources_count"] == N_SOURCES and "sources" not in event and "evidence" not in event
+        assert len(client.get(f"/api/events/{HEAVY}").content) < 20_000
+        first = client.get(f"{event['sources_url']}?limit=500").json()
+        assert first["total"] == N_SOURCES and len(first["sources"]) == 500
+        assert {ev["quote"] for ev in first["sources"][0]["evidence"]} == {"refused orders", "7th brigade"}
+        second = client.get(first["next"]).json()
+        assert second["offset"] == 500
+        assert not {s["document_id"] for s in first["sources"]} & {s["document_id"] for s in second["sources"]}
+        assert client.get(f"{event['sources_url']}?limit=501").status_code == 400
+        page = client.get(f"/events/{HEAVY}")
+        assert page.text.count('class="source"') == 50 and f"of {N_SOURCES}" in page.text
+        assert len(page.content) < 500_000
+        later = client.get(f"/events/{HEAVY}?sources=50")
+        assert 'rel="prev"' in later.text and "heavy/ev-heavy" in later.text

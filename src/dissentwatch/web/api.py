@@ -13,12 +13,14 @@ from starlette.routing import Route
 
 from dissentwatch import __version__
 from dissentwatch.publish.counts import DIMENSIONS, count_events
-from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.publish.shape import event_sources_page, event_summaries
 from dissentwatch.store import Store
 from dissentwatch.store.events import DATE_PATTERN, SORTS, get_event_row, query_events
 from dissentwatch.validation import region_names
 from dissentwatch.web.app import api, route, store_of
-from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, parse_listing
+from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, int_param, parse_listing
+
+SOURCES_PAGE = 100
 
 
 def _json(data: Any, status_code: int = 200) -> JSONResponse:
@@ -35,7 +37,7 @@ def list_events(request: Request) -> Response:
     return _json({
         "total": total, "limit": listing.limit, "offset": listing.offset,
         "next": f"/api/events?{listing.query_string(offset=following)}" if following < total else None,
-        "events": list(events_as_dicts(store, rows)),
+        "events": list(event_summaries(store, rows)),
     })
 
 
@@ -48,7 +50,22 @@ def get_event(request: Request) -> Response:
         raise HTTPException(404, f"no event {event_id!r}")
     if row["id"] != event_id:
         return RedirectResponse(f"/api/events/{row['id']}", status_code=301)
-    return _json(event_as_dict(store, row))
+    return _json(next(event_summaries(store, [row])))
+
+
+@api
+def get_event_sources(request: Request) -> Response:
+    """A page of an event's sources with their evidence quotes (``offset``, ``limit`` up to 500)."""
+    store = store_of(request)
+    event_id = request.path_params["event_id"]
+    row = get_event_row(store, event_id)
+    if row is None:
+        raise HTTPException(404, f"no event {event_id!r}")
+    offset = int_param(request.query_params, "offset", 0, 0, 10**9)
+    limit = int_param(request.query_params, "limit", SOURCES_PAGE, 1, MAX_LIMIT)
+    if row["id"] != event_id:
+        return RedirectResponse(f"/api/events/{row['id']}/sources?offset={offset}&limit={limit}", status_code=301)
+    return _json(event_sources_page(store, row, offset, limit))
 
 
 def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
@@ -173,6 +190,13 @@ def openapi_document() -> dict[str, Any]:
             "/api/events/{event_id}": {"get": {"operationId": "getEvent", "summary": "One event",
                                                "parameters": [{"name": "event_id", **path_id}],
                                                "responses": _responses("the event", event)}},
+            "/api/events/{event_id}/sources": {"get": {
+                "operationId": "getEventSources",
+                "summary": "A page of an event's sources, each with its evidence quotes",
+                "parameters": [{"name": "event_id", **path_id}, *[
+                    {"name": n, "in": "query", "required": False, "description": d, "schema": sch}
+                    for n, d, sch in paging[2:]]],
+                "responses": _responses("a page of sources", {"$ref": "#/components/schemas/SourcePage"})}},
             "/api/documents/{document_id}": {"get": {
                 "operationId": "getDocument", "summary": "One document by the id it was imported with",
                 "parameters": [{"name": "document_id", **path_id}],
@@ -193,7 +217,7 @@ def _schemas() -> dict[str, Any]:
     nullable_str = {"type": "string", "nullable": True}
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
-        "Event": {"type": "object", "required": ["id", "type", "review_status", "sources", "evidence"],
+        "Event": {"type": "object", "required": ["id", "type", "review_status", "sources_count", "sources_url"],
                   "properties": {
                       "id": {"type": "string"}, "type": {"type": "string"}, "by_relatives": {"type": "boolean"},
                       "date": nullable_str, "date_precision": nullable_str, "date_kind": nullable_str,
@@ -204,8 +228,15 @@ def _schemas() -> dict[str, Any]:
                       "demands": {"type": "array", "items": {"type": "string"}},
                       "confidence": {"type": "number"}, "review_status": {"type": "string"},
                       "related": {"type": "array", "items": {"type": "object"}},
-                      "sources": {"type": "array", "items": {"type": "object"}},
-                      "evidence": {"type": "array", "items": {"type": "object"}}}},
+                      "sources_count": {"type": "integer"}, "sources_url": {"type": "string"}}},
+        "SourcePage": {"type": "object", "required": ["event_id", "total", "offset", "limit", "sources"],
+                       "properties": {
+                           "event_id": {"type": "string"}, "total": {"type": "integer"},
+                           "offset": {"type": "integer"}, "limit": {"type": "integer"}, "next": nullable_str,
+                           "sources": {"type": "array", "items": {"type": "object", "properties": {
+                               "document_id": {"type": "string"}, "url": nullable_str, "outlet": nullable_str,
+                               "published": nullable_str, "language": nullable_str,
+                               "evidence": {"type": "array", "items": {"type": "object"}}}}}}},
         "EventPage": {"type": "object", "required": ["total", "limit", "offset", "events"], "properties": {
             "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
             "next": nullable_str, "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
@@ -224,6 +255,7 @@ def _schemas() -> dict[str, Any]:
 def routes() -> list[Route]:
     return [
         route("/api/events", list_events), route("/api/events/{event_id}", get_event),
+        route("/api/events/{event_id}/sources", get_event_sources),
         route("/api/documents/{document_id:path}", get_document), route("/api/counts", counts),
         route("/api/latest", latest), route("/openapi.json", openapi),
     ]

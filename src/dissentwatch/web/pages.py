@@ -19,13 +19,18 @@ from starlette.routing import Route
 
 from dissentwatch.publish.counts import count_events
 from dissentwatch.publish.export import CSV_COLUMNS, flatten_event
-from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.publish.shape import event_sources_page, event_summaries, events_as_dicts
 from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.review import EDITABLE_FIELDS, undoable
 from dissentwatch.review.values import edit_choices
 from dissentwatch.store import Store
 from dissentwatch.store.documents import search_documents
-from dissentwatch.store.events import event_mention_rows, get_event_row, query_events
+from dissentwatch.store.events import (
+    event_document_ids,
+    event_mention_rows,
+    get_event_row,
+    query_events,
+)
 from dissentwatch.web import auth
 from dissentwatch.web.app import (
     LOGIN_CSRF_COOKIE,
@@ -43,13 +48,16 @@ from dissentwatch.web.views import (
     csv_safe,
     document_by_external_id,
     highlight,
+    int_param,
     map_points,
     parse_listing,
     show,
     timeline,
 )
 
-SHOWN_ELSEWHERE = {"id", "sources", "evidence", "related", "review_status", "confidence"}
+SHOWN_ELSEWHERE = {"id", "sources", "evidence", "sources_count", "sources_url", "related", "review_status", "confidence"}
+SOURCES_PER_PAGE = 50
+QUOTES_PER_FIELD = 10
 EXPORT_LIMIT = 100_000
 
 
@@ -157,35 +165,53 @@ def event_page(request: Request) -> Response:
         raise HTTPException(404, f"no event {event_id!r}")
     if row["id"] != event_id:
         return RedirectResponse(f"/events/{row['id']}", status_code=301)
-    shape = event_as_dict(store, row)
-    members = event_mention_rows(store, [row["id"]])
+    offset = int_param(request.query_params, "sources", 0, 0, 10**9)
+    shape = next(event_summaries(store, [row]))
+    sources = event_sources_page(store, row, offset, SOURCES_PER_PAGE)
+    evidence = [ev for s in sources["sources"] for ev in s["evidence"]]
+    doc_ids, total = event_document_ids(store, row["id"], offset, SOURCES_PER_PAGE)
+    members = event_mention_rows(store, [row["id"]], document_ids=doc_ids)
+    member_count = store.scalar("SELECT COUNT(*) FROM event_mentions WHERE event_id = ?", (row["id"],))
     return render(request, "event.html", {
-        "event": shape, "row": row, "fields": _field_views(shape, json.loads(row["locked_fields"] or "[]"), lang_of(request)),
-        "documents": _documents_with_evidence(store, row["id"], members), "members": members,
+        "event": shape, "row": row,
+        "fields": _field_views(shape, evidence, json.loads(row["locked_fields"] or "[]"), lang_of(request)),
+        "documents": _documents_with_evidence(store, row["id"], members, doc_ids), "members": members,
+        "member_count": member_count, "sources_total": total, "sources_offset": offset,
+        "sources_shown": {s["document_id"] for s in sources["sources"]},
+        "prev_sources": max(offset - SOURCES_PER_PAGE, 0) if offset else None,
+        "next_sources": offset + SOURCES_PER_PAGE if offset + SOURCES_PER_PAGE < total else None,
         "related": _related_views(store, shape["related"]), "history": _history(store, row["id"]),
         "editable": EDITABLE_FIELDS, "undoable": undoable(store, row["id"]), "choices": edit_choices(shape),
     })
 
 
-def _field_views(shape: dict[str, Any], locked: list[str], lang: str) -> list[dict[str, Any]]:
+def _field_views(shape: dict[str, Any], evidence: list[dict[str, Any]], locked: list[str],
+                 lang: str) -> list[dict[str, Any]]:
+    """The event's fields with the quotes (of the sources on this page) that back them."""
     by_field: dict[str, list[dict[str, Any]]] = {}
-    for ev in shape["evidence"]:
+    for ev in evidence:
         quotes = by_field.setdefault(ev["field"], [])
-        if all(q["quote"] != ev["quote"] for q in quotes):  # a repost quotes the same words
-            quotes.append(ev)
+        if len(quotes) < QUOTES_PER_FIELD and all(q["quote"] != ev["quote"] for q in quotes):
+            quotes.append(ev)  # a repost quotes the same words
     keys = [k for k in shape if k not in SHOWN_ELSEWHERE]
     keys += [k for k in by_field if k not in keys]
     return [{"key": k, "value": show(shape.get(k), k, lang), "raw": json.dumps(shape.get(k), ensure_ascii=False),
              "evidence": by_field.get(k, []), "locked": k in locked} for k in keys]
 
 
-def _documents_with_evidence(store: Store, event_id: str, members: list[Any]) -> list[dict[str, Any]]:
+def _documents_with_evidence(
+    store: Store, event_id: str, members: list[Any], doc_ids: list[int],
+) -> list[dict[str, Any]]:
+    """The source documents of this page with their evidence spans highlighted."""
     spans: dict[int, list[tuple[int, int, str]]] = {}
+    marks = ",".join("?" * len(doc_ids))
     for ev in store.query(
         'SELECT ev.document_id, ev.start, ev."end", ev.field FROM event_mentions em '
-        "JOIN evidence ev ON ev.mention_id = em.mention_id WHERE em.event_id = ?", (event_id,),
+        f"JOIN evidence ev ON ev.mention_id = em.mention_id WHERE em.event_id = ? AND ev.document_id IN ({marks})",
+        (event_id, *doc_ids),
     ):
         spans.setdefault(ev["document_id"], []).append((ev["start"], ev["end"], ev["field"]))
+    texts = {r[0]: r[1] or "" for r in store.query(f"SELECT id, text FROM documents WHERE id IN ({marks})", doc_ids)}
     out: list[dict[str, Any]] = []
     by_document: dict[int, dict[str, Any]] = {}
     for m in members:
@@ -194,9 +220,9 @@ def _documents_with_evidence(store: Store, event_id: str, members: list[Any]) ->
             if why not in by_document[m["document_id"]]["why"]:
                 by_document[m["document_id"]]["why"].append(why)
             continue
-        text = store.scalar("SELECT text FROM documents WHERE id = ?", (m["document_id"],)) or ""
         by_document[m["document_id"]] = {"member": m, "why": [why],
-                                         "segments": highlight(text, spans.get(m["document_id"], []))}
+                                         "segments": highlight(texts.get(m["document_id"], ""),
+                                                               spans.get(m["document_id"], []))}
         out.append(by_document[m["document_id"]])
     return out
 

@@ -75,12 +75,13 @@ def parse_listing(params: QueryParams, default_limit: int = 50) -> Listing:
     if sort not in SORTS:
         raise _bad(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
     desc = (params.get("desc") or "1").lower() not in ("0", "false", "no")
-    limit = _int(params, "limit", default_limit, 1, MAX_LIMIT)
-    offset = _int(params, "offset", 0, 0, 10**9)
+    limit = int_param(params, "limit", default_limit, 1, MAX_LIMIT)
+    offset = int_param(params, "offset", 0, 0, 10**9)
     return Listing(filters, sort, desc, limit, offset)
 
 
-def _int(params: QueryParams, key: str, default: int, low: int, high: int) -> int:
+def int_param(params: QueryParams, key: str, default: int, low: int, high: int) -> int:
+    """A whole-number parameter between ``low`` and ``high`` (a 400 naming it otherwise)."""
     raw = params.get(key)
     if raw in (None, ""):
         return default
