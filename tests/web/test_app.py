@@ -216,6 +216,8 @@ def test_openapi_lists_the_api(app_client: TestClient) -> None:
 
 
 def test_public_view_is_read_only(seeded_db: Path) -> None:
+    with Store(seeded_db) as store:
+        review.set_review_status(store, "ev-refusal", "confirmed", "ana")
     with TestClient(create_app(seeded_db, public=True), base_url="http://127.0.0.1") as client:
         page = client.get("/events/ev-refusal")
         assert page.status_code == 200

@@ -15,9 +15,17 @@ from dissentwatch import __version__
 from dissentwatch.publish.counts import DIMENSIONS, count_events
 from dissentwatch.publish.shape import event_sources_page, event_summaries
 from dissentwatch.store import Store
-from dissentwatch.store.events import DATE_PATTERN, SORTS, get_event_row, query_events
+from dissentwatch.store.events import DATE_PATTERN, SORTS, query_events
 from dissentwatch.validation import region_names
-from dissentwatch.web.app import api, route, store_of
+from dissentwatch.web.app import api, route, settings_of, store_of
+from dissentwatch.web.public import (
+    PUBLIC_EVENT,
+    is_public_document,
+    listing_filters,
+    public_event_ids,
+    visible_event_row,
+    visible_related,
+)
 from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, int_param, parse_listing
 
 SOURCES_PAGE = 100
@@ -31,13 +39,14 @@ def _json(data: Any, status_code: int = 200) -> JSONResponse:
 def list_events(request: Request) -> Response:
     store = store_of(request)
     listing = parse_listing(request.query_params)
-    rows, total = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
-                               limit=listing.limit, offset=listing.offset)
+    public = settings_of(request).public
+    rows, total = query_events(store, **listing_filters(listing.filters, public), sort=listing.sort,
+                               desc=listing.desc, limit=listing.limit, offset=listing.offset)
     following = listing.offset + len(rows)
     return _json({
         "total": total, "limit": listing.limit, "offset": listing.offset,
         "next": f"/api/events?{listing.query_string(offset=following)}" if following < total else None,
-        "events": list(event_summaries(store, rows)),
+        "events": [_visible(store, e, public) for e in event_summaries(store, rows)],
     })
 
 
@@ -45,12 +54,18 @@ def list_events(request: Request) -> Response:
 def get_event(request: Request) -> Response:
     store = store_of(request)
     event_id = request.path_params["event_id"]
-    row = get_event_row(store, event_id)
+    public = settings_of(request).public
+    row = visible_event_row(store, event_id, public)
     if row is None:
         raise HTTPException(404, f"no event {event_id!r}")
     if row["id"] != event_id:
         return RedirectResponse(f"/api/events/{row['id']}", status_code=301)
-    return _json(next(event_summaries(store, [row])))
+    return _json(_visible(store, next(event_summaries(store, [row])), public))
+
+
+def _visible(store: Store, event: dict[str, Any], public: bool) -> dict[str, Any]:
+    event["related"] = visible_related(store, event["related"], public)
+    return event
 
 
 @api
@@ -58,7 +73,7 @@ def get_event_sources(request: Request) -> Response:
     """A page of an event's sources with their evidence quotes (``offset``, ``limit`` up to 500)."""
     store = store_of(request)
     event_id = request.path_params["event_id"]
-    row = get_event_row(store, event_id)
+    row = visible_event_row(store, event_id, settings_of(request).public)
     if row is None:
         raise HTTPException(404, f"no event {event_id!r}")
     offset = int_param(request.query_params, "offset", 0, 0, 10**9)
@@ -68,10 +83,11 @@ def get_event_sources(request: Request) -> Response:
     return _json(event_sources_page(store, row, offset, limit))
 
 
-def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
-    """A document as the documents export shapes it, plus its text, source and mentions."""
+def document_as_dict(store: Store, external_id: str, public: bool = False) -> dict[str, Any] | None:
+    """A document as the documents export shapes it, plus its text, source and mentions (in
+    public mode: a source of a public event, with its mentions of public events only)."""
     doc = document_by_external_id(store, external_id)
-    if doc is None:
+    if doc is None or (public and not is_public_document(store, doc["id"])):
         return None
     mentions = store.query(
         'SELECT m.id, m.type, m.confidence, m.start, m."end", COALESCE(e.merged_into, e.id) AS event_id '
@@ -80,6 +96,9 @@ def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
     )
     aggregates = store.query('SELECT quote, number, counted, start, "end" FROM aggregates '
                              "WHERE document_id = ? ORDER BY start", (doc["id"],))
+    if public:
+        shown = public_event_ids(store, (m["event_id"] for m in mentions if m["event_id"]))
+        mentions = [m for m in mentions if m["event_id"] in shown]
     event_ids = sorted({m["event_id"] for m in mentions if m["event_id"]})
     return {
         "id": doc["external_id"], "language": doc["language"], "relevant": bool(event_ids),
@@ -92,7 +111,7 @@ def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
 
 @api
 def get_document(request: Request) -> Response:
-    found = document_as_dict(store_of(request), request.path_params["document_id"])
+    found = document_as_dict(store_of(request), request.path_params["document_id"], settings_of(request).public)
     if found is None:
         raise HTTPException(404, f"no document {request.path_params['document_id']!r}")
     return _json(found)
@@ -106,7 +125,8 @@ def counts(request: Request) -> Response:
     if unknown or not by or len(by) > 3:
         raise HTTPException(400, f"by takes one to three of {', '.join(DIMENSIONS)}")
     rejected = (request.query_params.get("include_rejected") or "").lower() in ("1", "true", "yes")
-    result = count_events(store_of(request), by=by, include_rejected=rejected, **listing.filters)
+    filters = listing_filters(listing.filters, settings_of(request).public)
+    result = count_events(store_of(request), by=by, include_rejected=rejected, **filters)
     return _json(result.as_dict())
 
 
@@ -114,11 +134,12 @@ def counts(request: Request) -> Response:
 def latest(request: Request) -> Response:
     """Events created after ``after`` (an ISO time), newest last: what polling pages add."""
     after = (request.query_params.get("after") or "")[:40]
+    live = PUBLIC_EVENT if settings_of(request).public else "e.merged_into IS NULL"
     rows = store_of(request).query(
-        "SELECT id, type, date, review_status, confidence, created, unit_name FROM events "
-        "WHERE merged_into IS NULL AND created > ? ORDER BY created, id LIMIT 50", (after,),
+        "SELECT id, type, date, review_status, confidence, created, unit_name FROM events e "
+        f"WHERE {live} AND created > ? ORDER BY created, id LIMIT 50", (after,),
     )
-    now = store_of(request).scalar("SELECT MAX(created) FROM events") or after
+    now = store_of(request).scalar(f"SELECT MAX(created) FROM events e WHERE {live}") or after
     return _json({"now": now, "events": [dict(r) for r in rows]})
 
 

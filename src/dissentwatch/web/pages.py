@@ -42,6 +42,14 @@ from dissentwatch.web.app import (
     settings_of,
     store_of,
 )
+from dissentwatch.web.public import (
+    PUBLIC_EVENT,
+    is_public_document,
+    listing_filters,
+    public_event_ids,
+    visible_event_row,
+    visible_related,
+)
 from dissentwatch.web.views import (
     TYPE_COLOURS,
     Listing,
@@ -64,21 +72,28 @@ EXPORT_LIMIT = 100_000
 @page()
 def dashboard(request: Request) -> Response:
     store = store_of(request)
-    latest = store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
-                         "ORDER BY updated DESC LIMIT 10")
+    public = settings_of(request).public
+    latest = [] if public else store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
+                                           "ORDER BY updated DESC LIMIT 10")
     version = (store.scalar("SELECT MAX(updated) FROM events"), store.scalar("SELECT MAX(id) FROM decisions"),
                store.scalar("SELECT MAX(rowid) FROM documents"))
-    summary = settings_of(request).cached("dashboard", lambda: _summary(store), version)
+    summary = settings_of(request).cached("dashboard", lambda: _summary(store, public), version)
     return render(request, "dashboard.html", {**summary, "latest": latest, "colours": TYPE_COLOURS})
 
 
-def _summary(store: Store) -> dict[str, Any]:
-    """The dashboard's aggregates over every event: counts, the chart, the map."""
+def _summary(store: Store, public: bool = False) -> dict[str, Any]:
+    """The dashboard's aggregates over every event (every public one in public mode): counts,
+    the chart, the map."""
+    only = listing_filters({}, public)
+    documents = store.scalar(
+        "SELECT COUNT(DISTINCT m.document_id) FROM mentions m JOIN event_mentions em ON em.mention_id = m.id "
+        f"JOIN events e ON e.id = em.event_id WHERE {PUBLIC_EVENT}") if public else store.scalar(
+        "SELECT COUNT(*) FROM documents")
     return {
-        "by_type": count_events(store, by=["type"]),
-        "by_status": count_events(store, by=["review_status"], totals=False, include_rejected=True),
-        "chart": timeline(store), "map": map_points(store),
-        "documents": store.scalar("SELECT COUNT(*) FROM documents"),
+        "by_type": count_events(store, by=["type"], **only),
+        "by_status": count_events(store, by=["review_status"], totals=False, include_rejected=True, **only),
+        "chart": timeline(store, public=public), "map": map_points(store, public=public),
+        "documents": documents,
     }
 
 
@@ -86,7 +101,8 @@ def _summary(store: Store) -> dict[str, Any]:
 def events_table(request: Request) -> Response:
     store = store_of(request)
     listing = parse_listing(request.query_params)
-    rows, total = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
+    filters = listing_filters(listing.filters, settings_of(request).public)
+    rows, total = query_events(store, **filters, sort=listing.sort, desc=listing.desc,
                                limit=listing.limit, offset=listing.offset)
     return render(request, "events.html", {
         "rows": [_row_view(r) for r in rows], "total": total, "listing": listing,
@@ -110,13 +126,16 @@ def _export_pages(settings: Settings, listing: Listing) -> Iterator[list[dict[st
     """The current view in the export shape, 500 events per step. Each step opens the store of
     the thread it runs in: a streaming response may advance the generator from any worker."""
     offset = listing.offset
+    filters = listing_filters(listing.filters, settings.public)
     while offset < listing.offset + EXPORT_LIMIT:
         store = settings.store()
-        rows, _ = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
-                               limit=500, offset=offset)
+        rows, _ = query_events(store, **filters, sort=listing.sort, desc=listing.desc, limit=500, offset=offset)
         if not rows:
             return
-        yield list(events_as_dicts(store, rows))
+        shapes = list(events_as_dicts(store, rows))
+        for shape in shapes:
+            shape["related"] = visible_related(store, shape["related"], settings.public)
+        yield shapes
         offset += len(rows)
 
 
@@ -159,8 +178,9 @@ def export_json(request: Request) -> Response:
 @page()
 def event_page(request: Request) -> Response:
     store = store_of(request)
+    public = settings_of(request).public
     event_id = request.path_params["event_id"]
-    row = get_event_row(store, event_id)
+    row = visible_event_row(store, event_id, public)
     if row is None:
         raise HTTPException(404, f"no event {event_id!r}")
     if row["id"] != event_id:
@@ -180,8 +200,10 @@ def event_page(request: Request) -> Response:
         "sources_shown": {s["document_id"] for s in sources["sources"]},
         "prev_sources": max(offset - SOURCES_PER_PAGE, 0) if offset else None,
         "next_sources": offset + SOURCES_PER_PAGE if offset + SOURCES_PER_PAGE < total else None,
-        "related": _related_views(store, shape["related"]), "history": _history(store, row["id"]),
-        "editable": EDITABLE_FIELDS, "undoable": undoable(store, row["id"]), "choices": edit_choices(shape),
+        "related": _related_views(store, visible_related(store, shape["related"], public)),
+        "history": [] if public else _history(store, row["id"]),  # names analysts: never public
+        "editable": EDITABLE_FIELDS, "undoable": None if public else undoable(store, row["id"]),
+        "choices": edit_choices(shape),
     })
 
 
@@ -246,15 +268,20 @@ def _history(store: Store, event_id: str) -> list[dict[str, Any]]:
 @page()
 def document_page(request: Request) -> Response:
     store = store_of(request)
+    public = settings_of(request).public
     doc = document_by_external_id(store, request.path_params["document_id"])
-    if doc is None:
+    if doc is None or (public and not is_public_document(store, doc["id"])):
         raise HTTPException(404, f"no document {request.path_params['document_id']!r}")
     mentions = store.query(
         "SELECT m.*, em.event_id FROM mentions m LEFT JOIN event_mentions em ON em.mention_id = m.id "
         "WHERE m.document_id = ? ORDER BY m.start", (doc["id"],),
     )
+    if public:  # only what public events make of this text
+        shown = public_event_ids(store, (m["event_id"] for m in mentions if m["event_id"]))
+        mentions = [m for m in mentions if m["event_id"] in shown]
     spans = [(e["start"], e["end"], e["field"]) for e in store.query(
-        'SELECT start, "end", field FROM evidence WHERE document_id = ?', (doc["id"],))]
+        'SELECT mention_id, start, "end", field FROM evidence WHERE document_id = ?', (doc["id"],))
+        if not public or e["mention_id"] in {m["id"] for m in mentions}]
     event_ids = sorted({m["event_id"] for m in mentions if m["event_id"]})
     events = [r for r in (get_event_row(store, e) for e in event_ids) if r is not None]
     aggregates = store.query("SELECT * FROM aggregates WHERE document_id = ? ORDER BY start", (doc["id"],))
@@ -270,9 +297,11 @@ def search_page(request: Request) -> Response:
     q = (request.query_params.get("q") or "").strip()[:200]
     events, total, documents = [], 0, []
     if q:
-        rows, total = query_events(store, q=q, limit=50)
+        public = settings_of(request).public
+        rows, total = query_events(store, **listing_filters({"q": q}, public), limit=50)
         events = [_row_view(r) for r in rows]
-        documents = search_documents(store, q, limit=50)
+        documents = [d for d in search_documents(store, q, limit=50)
+                     if not public or is_public_document(store, d["id"])]
     return render(request, "search.html", {"q": q, "events": events, "total": total, "documents": documents})
 
 
