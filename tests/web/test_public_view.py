@@ -5,6 +5,7 @@ or the history of decisions. Every route the app registers is walked."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
@@ -119,3 +120,30 @@ def test_every_public_route_shows_confirmed_events_only(public_db: Path) -> None
     with Store(public_db) as store:
         assert store.scalar("SELECT COUNT(*) FROM decisions") == decisions  # nothing was changed
         assert store.scalar("SELECT review_status FROM events WHERE id = 'ev-appeal5'") == "edited"
+
+
+def test_the_read_only_copy_has_no_accounts_sessions_tokens_or_decisions(
+    public_db: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    with Store(public_db) as store:
+        token = auth.new_token(store, ANALYST)
+        auth.start_session(store, auth.get_user(store, ANALYST))  # type: ignore[arg-type]
+        secrets = [r[0] for r in store.query("SELECT password_hash FROM users WHERE password_hash IS NOT NULL")]
+        secrets += [r[0] for r in store.query("SELECT token_hash FROM api_tokens UNION SELECT id_hash FROM user_sessions")]
+    monkeypatch.setenv("DISSENTWATCH_DB", str(public_db))
+    out = tmp_path / "copy.db"
+    result = cli("export", "sqlite", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    for secret in [ANALYST, NOTE, token, *secrets]:
+        assert secret.encode() not in raw, secret[:20]
+    conn = sqlite3.connect(f"{out.resolve().as_uri()}?mode=ro", uri=True)  # as Datasette --immutable reads it
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert not tables & {"users", "user_sessions", "api_tokens", "decisions"}
+    assert {"events", "documents", "mentions", "evidence"} <= tables
+    assert [r[0] for r in conn.execute("SELECT id FROM public_events")] == [PUBLIC_EVENT]
+    assert [r[0] for r in conn.execute("SELECT document_id FROM public_sources")] == ["news/delta/3"]
+    with pytest.raises(sqlite3.OperationalError):
+        conn.execute("DELETE FROM events")
+    conn.close()
+    assert cli("export", "sqlite", "--out", str(public_db)).exit_code != 0

@@ -259,6 +259,22 @@ def export_events_command(ctx: Context, fmt: str, out: Path | None, include_reje
     click.echo(f"exported {count} {what}" + (f" to {out}" if out else ""), err=True)
 
 
+@export_group.command("sqlite")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The copy to write (replaced atomically).")
+@pass_context
+def export_sqlite_command(ctx: Context, out: Path) -> None:
+    """A read-only copy of the store for Datasette or sqlite3, without users, sessions, API
+    tokens or the decision log (which names analysts); views public_events and public_sources."""
+    from dissentwatch.publish.readonly import readonly_copy
+
+    if out.resolve() == ctx.db_path.resolve():
+        raise click.UsageError("--out must not be the store itself")
+    tables = readonly_copy(ctx.store, out)
+    click.echo(f"wrote {out} ({len(tables)} tables): datasette serve {out} --immutable, "
+               f"or sqlite3 -readonly {out}", err=True)
+
+
 @export_group.command("documents")
 @click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="ndjson", show_default=True,
               help="Output format (parquet needs the 'parquet' extra).")
