@@ -24,7 +24,7 @@ EXPORT_KEYS: tuple[str, ...] = (
     "related", "sources", "evidence",
 )
 LIST_KEYS = frozenset({"home_regions", "grievances", "demands", "related", "sources", "evidence"})
-INTERNAL_KEYS = frozenset({"sort_date", "cues"})
+INTERNAL_KEYS = frozenset({"sort_date", "cues", "cluster_capped"})
 SOURCED_KEYS: tuple[str, ...] = (
     "date", "unit", "affiliation", "status", "participants", "faces_covered", "spokesperson", "home_regions",
     "location", "addressee", "address_form", "grievances", "demands", "killed_claimed", "wounded_claimed",

@@ -197,6 +197,7 @@ def event_page(request: Request) -> Response:
         "fields": _field_views(shape, evidence, json.loads(row["locked_fields"] or "[]"), lang_of(request)),
         "documents": _documents_with_evidence(store, row["id"], members, doc_ids), "members": members,
         "member_count": member_count, "sources_total": total, "sources_offset": offset,
+        "capped": None if public else json.loads(row["fields"] or "{}").get("cluster_capped"),
         "sources_shown": {s["document_id"] for s in sources["sources"]},
         "prev_sources": max(offset - SOURCES_PER_PAGE, 0) if offset else None,
         "next_sources": offset + SOURCES_PER_PAGE if offset + SOURCES_PER_PAGE < total else None,
