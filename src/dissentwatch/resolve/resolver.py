@@ -270,7 +270,7 @@ def refresh_events(
                     existing = json.loads(rows[event_id]["fields"] or "{}")
                     shape = aggregate_event(members[event_id], existing, json.loads(rows[event_id]["locked_fields"]))
                     shape["cues"] = _cues(clusterer, event_id, existing)
-                    capped = (clusterer.capped.get(event_id) if clusterer else None) or existing.get("cluster_capped")
+                    capped = _capped(clusterer, event_id, existing, len(members[event_id]))
                     if capped:
                         shape["cluster_capped"] = capped
                     upsert_event(conn, event_id, shape, resolver=resolver, run_id=run_id)
@@ -289,6 +289,17 @@ def delete_empty_events(store: Store) -> int:
             "AND id NOT IN (SELECT event_a FROM event_separations UNION SELECT event_b FROM event_separations)"
         )
         return cur.rowcount
+
+
+def _capped(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any], size: int) -> str | None:
+    """Why the event reached the cluster cap (this run or an earlier one), or None; an event
+    an analyst has since split below the mention cap is no longer flagged for it."""
+    if clusterer is not None and event_id in clusterer.capped:
+        return clusterer.capped[event_id]
+    earlier = existing.get("cluster_capped")
+    if earlier == "mentions" and clusterer is not None and size < clusterer.max_mentions:
+        return None
+    return str(earlier) if earlier else None
 
 
 def _cues(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any]) -> list[str]:

@@ -65,7 +65,7 @@ class Settings:
         self.db_path, self.public = db_path, public
         self._local = threading.local()
         self.login_limiter = auth.RateLimiter(limit=5, window=300.0)
-        self._cache: dict[str, tuple[float, Any, Any]] = {}
+        self._cache: dict[str, tuple[float, Any, Any]] = {}  # worker threads share it: whole tuples, swapped
 
     def cached(self, key: str, compute: Callable[[], Any], version: Any = None, ttl: float = 15.0) -> Any:
         """A value kept while ``version`` (e.g. the newest event change) stays the same, and at
