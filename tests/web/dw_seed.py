@@ -123,3 +123,32 @@ def _shape(members: list[tuple[int, dict[str, Any], str, float]]) -> dict[str, A
     shape["confidence"] = max(m[3] for m in members)
     shape["sort_date"] = shape.get("date") or docs[members[0][2]]["published"][:10]
     return shape
+
+
+def add_heavy_event(store: Store, event_id: str, n_sources: int, words: int = 60) -> None:
+    """An event of ``n_sources`` documents, each with one mention and two evidence spans: what a
+    resolver bug once made (35,000 sources), for the tests of a server that stays responsive."""
+    filler = " ".join(f"word{i % 97}" for i in range(words))
+    docs = [Document(source_kind="files", external_id=f"heavy/{event_id}/{i}", outlet=f"outlet{i % 40}",
+                     language="en", published=f"2023-06-{1 + i % 28:02d}T10:00:00Z",
+                     url=f"https://example.org/heavy/{i}", title=f"Heavy {i}",
+                     text=f"Soldiers of the 7th brigade refused orders, report {i}. {filler}")
+            for i in range(n_sources)]
+    ingest(store, docs)
+    rows = store.query("SELECT id FROM documents WHERE external_id LIKE ?", (f"heavy/{event_id}/%",))
+    text = docs[0].text
+    unit, refused = text.index("7th brigade"), text.index("refused orders")
+    with store.transaction() as conn:
+        upsert_event(conn, event_id, {"type": "refusal", "date": "2023-06-01", "date_precision": "day",
+                                      "unit": {"name": "7th brigade", "number": "7", "kind": "brigade"},
+                                      "confidence": 0.5, "sort_date": "2023-06-01"}, resolver="test")
+        for r in rows:
+            cur = conn.execute(
+                'INSERT INTO mentions (key, document_id, type, fields, confidence, extractor, start, "end", created) '
+                "VALUES (?, ?, 'refusal', '{\"unit\": {\"number\": \"7\"}}', 0.5, 'test.v1', 0, 30, "
+                "'2024-01-01T00:00:00Z')", (f"{r['id']}:heavy", r["id"]))
+            conn.execute('INSERT INTO evidence (mention_id, field, document_id, start, "end", quote) VALUES '
+                         "(?, 'type', ?, ?, ?, 'refused orders'), (?, 'unit', ?, ?, ?, '7th brigade')",
+                         (cur.lastrowid, r["id"], refused, refused + 14, cur.lastrowid, r["id"], unit, unit + 11))
+            conn.execute("INSERT INTO event_mentions (event_id, mention_id, score, reason) VALUES (?, ?, 1.0, '{}')",
+                         (event_id, cur.lastrowid))

@@ -22,7 +22,7 @@ def test_openapi_fuzz_finds_no_server_error(live_server: str, seeded_db: Path) -
         token = auth.new_token(store, "vic")
     schema = schemathesis.openapi.from_url(f"{live_server}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 4
+    assert len(operations) == 5
     for operation in operations:
 
         @given(case=operation.as_strategy())

@@ -122,7 +122,7 @@ def test_edit_merge_split_through_forms(app_client: TestClient) -> None:
     # the merged-away id leads to the event it went into
     old = app_client.get("/events/ev-appeal5b", follow_redirects=False)
     assert old.status_code == 301 and old.headers["location"] == "/events/ev-appeal5"
-    event = app_client.get("/api/events/ev-appeal5").json()
+    event = app_client.get("/api/events/ev-appeal5/sources").json()
     assert {s["document_id"] for s in event["sources"]} == {"tg/alpha/101", "news/beta/7", "tg/gamma/55"}
     mention = re.search(r'name="mention" value="(\d+)"', app_client.get("/events/ev-appeal5").text)
     assert mention
@@ -130,7 +130,7 @@ def test_edit_merge_split_through_forms(app_client: TestClient) -> None:
                             headers={"accept": "application/json"})
     assert split.status_code == 200
     new_id = split.json()["new_event"]
-    assert app_client.get(f"/api/events/{new_id}").json()["sources"]
+    assert app_client.get(f"/api/events/{new_id}/sources").json()["sources"]
 
 
 def test_hostile_text_is_escaped(app_client: TestClient) -> None:
@@ -197,7 +197,12 @@ def test_api_needs_a_token(app_client: TestClient, seeded_db: Path) -> None:
     assert following["offset"] == 2
     one = app_client.get("/api/events/ev-appeal5", headers=headers).json()
     assert one["unit"]["number"] == "5" and one["home_regions"][0]["iso"] == "RU-KGD"
-    for ev in one["evidence"]:
+    assert one["sources_count"] == 2 and "sources" not in one and "evidence" not in one
+    sources = app_client.get(one["sources_url"], headers=headers).json()
+    assert sources["total"] == 2 and sources["next"] is None
+    quotes = [ev for s in sources["sources"] for ev in s["evidence"]]
+    assert quotes
+    for ev in quotes:
         doc = app_client.get(f"/api/documents/{ev['document_id']}", headers=headers).json()
         assert doc["text"][ev["start"]:ev["end"]] == ev["quote"]
     counts = app_client.get("/api/counts?by=type", headers=headers).json()
@@ -208,11 +213,13 @@ def test_api_needs_a_token(app_client: TestClient, seeded_db: Path) -> None:
 
 def test_openapi_lists_the_api(app_client: TestClient) -> None:
     doc = app_client.get("/openapi.json").json()
-    assert set(doc["paths"]) == {"/api/events", "/api/events/{event_id}", "/api/documents/{document_id}",
-                                 "/api/counts"}
+    assert set(doc["paths"]) == {"/api/events", "/api/events/{event_id}", "/api/events/{event_id}/sources",
+                                 "/api/documents/{document_id}", "/api/counts"}
 
 
 def test_public_view_is_read_only(seeded_db: Path) -> None:
+    with Store(seeded_db) as store:
+        review.set_review_status(store, "ev-refusal", "confirmed", "ana")
     with TestClient(create_app(seeded_db, public=True), base_url="http://127.0.0.1") as client:
         page = client.get("/events/ev-refusal")
         assert page.status_code == 200
@@ -299,8 +306,21 @@ def test_api_events_equal_the_export(app_client: TestClient, seeded_db: Path, cl
     with Store(seeded_db) as store:
         token = auth.new_token(store, "vic")
     exported = json.loads(cli("export", "events", "--format", "json").stdout)
-    api = app_client.get("/api/events?sort=date&desc=0&limit=500", headers={"authorization": f"Bearer {token}"})
-    assert sorted(api.json()["events"], key=lambda e: e["id"]) == sorted(exported, key=lambda e: e["id"])
+    headers = {"authorization": f"Bearer {token}"}
+    api = app_client.get("/api/events?sort=date&desc=0&limit=500", headers=headers).json()["events"]
+    for event in api:  # the API pages the sources, each with its quotes; together: the export
+        assert event.pop("sources_url") == f"/api/events/{event['id']}/sources"
+        page = app_client.get(f"/api/events/{event['id']}/sources?limit=1", headers=headers).json()
+        sources = page["sources"]
+        while page["next"]:
+            page = app_client.get(page["next"], headers=headers).json()
+            sources += page["sources"]
+        assert event.pop("sources_count") == len(sources) == page["total"]
+        event["evidence"] = sorted((ev for s in sources for ev in s.pop("evidence")), key=json.dumps)
+        event["sources"] = sources
+    for event in exported:
+        event["evidence"] = sorted(event["evidence"], key=json.dumps)
+    assert sorted(api, key=lambda e: e["id"]) == sorted(exported, key=lambda e: e["id"])
 
 
 def test_labels_in_russian(app_client: TestClient) -> None:

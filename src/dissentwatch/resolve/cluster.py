@@ -375,7 +375,14 @@ class Assignment:
 class Clusterer:
     """Holds the event profiles and block index of one resolve run."""
 
-    def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None) -> None:
+    def __init__(
+        self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None, *,
+        max_mentions: int | None = None, max_span_days: int | None = None,
+    ) -> None:
+        cap = settings().get("cluster_cap", {})
+        self.max_mentions = int(max_mentions if max_mentions is not None else cap.get("max_mentions", 1000))
+        self.max_span_days = int(max_span_days if max_span_days is not None else cap.get("max_span_days", 730))
+        self.capped: dict[str, str] = {}  # events that reached the cap: "mentions" or "span"
         self.events: dict[str, EventProfile] = {}
         self.blocks: dict[tuple[Any, ...], list[Entry]] = {}
         self.redirect: dict[str, str] = {}
@@ -437,10 +444,16 @@ class Clusterer:
         qualified: list[EventProfile] = []
         candidates = self.candidates(m)
         citing = {p.id for p in candidates if cites_event(m, p)} if (m.cites or m.outlet) else set()
+        capped: list[str] = []
         for profile in candidates:
             total, signals = score(m, profile, 1 / len(citing) if profile.id in citing else 0.0)
             total = self._with_similarity(m, profile, total, signals)
             if total >= self.threshold:
+                full = self._full(profile, profile.size + 1, m.published, m.published)
+                if full:  # the mention would join: it goes elsewhere, and the event is flagged
+                    self.capped.setdefault(profile.id, full)
+                    capped.append(profile.id)
+                    continue
                 qualified.append(profile)
             if best is None or total > best[0]:
                 best = (total, signals, profile)
@@ -451,12 +464,16 @@ class Clusterer:
             reason: dict[str, Any] = {"score": best[0], "signals": best[1]}
             if absorbed:
                 reason["bridged"] = absorbed
+            if capped:
+                reason["capped"] = capped
             return Assignment(m.id, target.id, best[0], reason, absorbed=absorbed)
         event_id = event_id_for(m.stable_key)
         profile = self.events.get(event_id) or EventProfile(event_id, m.family)
         self.events[event_id] = profile
         self._file(profile, m)
         reason = {"founder": True, "stable_key": m.stable_key}
+        if capped:
+            reason["capped"] = capped
         if best is not None:
             reason["best_other"] = {"event_id": best[2].id, "score": best[0], "signals": best[1]}
         return Assignment(m.id, event_id, 1.0, reason, founded=True)
@@ -468,6 +485,10 @@ class Clusterer:
             return False
         if not compatible(target, other):
             return False
+        full = self._full(target, target.size + other.size, other.pub_min, other.pub_max)
+        if full:
+            self.capped.setdefault(target.id, full)
+            return False
         absorb(target, other)
         other.open = False
         self.redirect[other.id] = target.id
@@ -475,6 +496,16 @@ class Clusterer:
             if goes_to == other.id:
                 self.redirect[source] = target.id
         return True
+
+    def _full(self, profile: EventProfile, size: int, low: int | None, high: int | None) -> str | None:
+        """Why ``profile`` may not grow to ``size`` mentions and the publication days ``low`` to
+        ``high`` ("mentions" or "span"), or None when it may."""
+        if size > self.max_mentions:
+            return "mentions"
+        days = [d for d in (profile.pub_min, profile.pub_max, low, high) if d is not None]
+        if days and max(days) - min(days) > self.max_span_days:
+            return "span"
+        return None
 
     def _with_similarity(self, m: MentionFeatures, e: EventProfile, total: float, signals: dict[str, float]) -> float:
         if self.similarity is None or total >= self.threshold + 1.5 or total < self.threshold - 2.5:

@@ -43,12 +43,23 @@ class ResolveStats:
     relations: int = 0
     released: int = 0
     similarity_calls: int = 0
+    capped: dict[str, str] = field(default_factory=dict)  # event id: "mentions" or "span"
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["errors"] = len(self.errors)
         return out
+
+    def capped_warning(self, max_mentions: int, max_span_days: int) -> str | None:
+        """What to tell the user when events reached the cluster cap, or None."""
+        if not self.capped:
+            return None
+        shown = ", ".join(f"{e} ({why})" for e, why in sorted(self.capped.items())[:10])
+        more = f" and {len(self.capped) - 10} more" if len(self.capped) > 10 else ""
+        return (f"{len(self.capped)} event(s) reached the cluster cap ({max_mentions} mentions, {max_span_days} "
+                f"days of publications): the mentions that would have joined were kept apart. Check the "
+                f"resolver on {shown}{more}")
 
 
 def resolver_name(similarity: bool) -> str:
@@ -57,20 +68,27 @@ def resolver_name(similarity: bool) -> str:
 
 def resolve_mentions(
     store: Store, *, rebuild: bool = False, similarity: Callable[..., float | None] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, max_mentions: int | None = None,
+    max_span_days: int | None = None,
 ) -> ResolveStats:
-    """Place unlinked mentions into events; re-aggregate what changed; recompute relations."""
+    """Place unlinked mentions into events; re-aggregate what changed; recompute relations.
+
+    No event grows past ``max_mentions`` mentions or ``max_span_days`` days of publications
+    (defaults: ``cluster_cap`` in ``data/resolve.json``): the events that would are listed in
+    ``stats.capped`` and flagged in their fields (``cluster_capped``), for an analyst to check."""
     stats = ResolveStats()
     run_id = store.start_run("resolve", "resolve --rebuild" if rebuild else "resolve",
                              {"resolver": resolver_name(similarity is not None)})
     try:
         if rebuild:
             stats.released = release_mentions(store)
-        clusterer = Clusterer(similarity)
+        clusterer = Clusterer(similarity, max_mentions=max_mentions, max_span_days=max_span_days)
         new_ids = _new_mention_ids(store)
         stats.mentions_seen = _load_existing(store, clusterer, similarity is not None, _window(store, new_ids))
         touched = _place_new(store, clusterer, stats, run_id, progress, new_ids)
         touched |= _changed_events(store)
+        stats.capped = dict(clusterer.capped)
+        touched |= {clusterer.redirect.get(e, e) for e in clusterer.capped}
         if rebuild:
             touched |= _live_events(store)  # repairs events an older merge or split left stale
         stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None),
@@ -252,6 +270,9 @@ def refresh_events(
                     existing = json.loads(rows[event_id]["fields"] or "{}")
                     shape = aggregate_event(members[event_id], existing, json.loads(rows[event_id]["locked_fields"]))
                     shape["cues"] = _cues(clusterer, event_id, existing)
+                    capped = _capped(clusterer, event_id, existing, len(members[event_id]))
+                    if capped:
+                        shape["cluster_capped"] = capped
                     upsert_event(conn, event_id, shape, resolver=resolver, run_id=run_id)
                     conn.execute("UPDATE events SET created = updated WHERE id = ? AND created = ''", (event_id,))
                     done += 1
@@ -268,6 +289,17 @@ def delete_empty_events(store: Store) -> int:
             "AND id NOT IN (SELECT event_a FROM event_separations UNION SELECT event_b FROM event_separations)"
         )
         return cur.rowcount
+
+
+def _capped(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any], size: int) -> str | None:
+    """Why the event reached the cluster cap (this run or an earlier one), or None; an event
+    an analyst has since split below the mention cap is no longer flagged for it."""
+    if clusterer is not None and event_id in clusterer.capped:
+        return clusterer.capped[event_id]
+    earlier = existing.get("cluster_capped")
+    if earlier == "mentions" and clusterer is not None and size < clusterer.max_mentions:
+        return None
+    return str(earlier) if earlier else None
 
 
 def _cues(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any]) -> list[str]:

@@ -160,11 +160,15 @@ def get_event_row(store: Store, event_id: str) -> sqlite3.Row | None:
     return None
 
 
-def event_mention_rows(store: Store, event_ids: Sequence[str]) -> list[sqlite3.Row]:
-    """(event_id, mention, its document) rows for the given events, in publication order."""
+def event_mention_rows(
+    store: Store, event_ids: Sequence[str], document_ids: Sequence[int] | None = None,
+) -> list[sqlite3.Row]:
+    """(event_id, mention, its document) rows for the given events (and only these documents,
+    when given), in publication order."""
     if not event_ids:
         return []
     marks = ",".join("?" * len(event_ids))
+    only = f" AND d.id IN ({','.join('?' * len(document_ids))})" if document_ids is not None else ""
     return store.query(
         "SELECT em.event_id, em.score, em.reason, em.pinned, m.id AS mention_id, m.type AS mention_type, "
         "m.fields AS mention_fields, m.confidence AS mention_confidence, m.by_relatives AS mention_by_relatives, "
@@ -172,9 +176,21 @@ def event_mention_rows(store: Store, event_ids: Sequence[str]) -> list[sqlite3.R
         "d.external_id, d.url, d.outlet, d.published, d.language, d.title "
         "FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
         "JOIN documents d ON d.id = m.document_id "
-        f"WHERE em.event_id IN ({marks}) ORDER BY COALESCE(d.published, d.collected), d.id, m.id",
-        list(event_ids),
+        f"WHERE em.event_id IN ({marks}){only} ORDER BY COALESCE(d.published, d.collected), d.id, m.id",
+        [*event_ids, *(document_ids or [])],
     )
+
+
+def event_document_ids(store: Store, event_id: str, offset: int, limit: int) -> tuple[list[int], int]:
+    """A page of the ids of an event's source documents, in publication order, and how many
+    there are in all."""
+    total = int(store.scalar("SELECT COUNT(DISTINCT m.document_id) FROM event_mentions em "
+                             "JOIN mentions m ON m.id = em.mention_id WHERE em.event_id = ?", (event_id,)) or 0)
+    ids = [int(r[0]) for r in store.query(
+        "SELECT d.id FROM documents d WHERE d.id IN (SELECT m.document_id FROM event_mentions em "
+        "JOIN mentions m ON m.id = em.mention_id WHERE em.event_id = ?) "
+        "ORDER BY COALESCE(d.published, d.collected), d.id LIMIT ? OFFSET ?", (event_id, limit, offset))]
+    return ids, total
 
 
 DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"

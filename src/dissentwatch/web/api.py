@@ -13,12 +13,22 @@ from starlette.routing import Route
 
 from dissentwatch import __version__
 from dissentwatch.publish.counts import DIMENSIONS, count_events
-from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.publish.shape import event_sources_page, event_summaries
 from dissentwatch.store import Store
-from dissentwatch.store.events import DATE_PATTERN, SORTS, get_event_row, query_events
+from dissentwatch.store.events import DATE_PATTERN, SORTS, query_events
 from dissentwatch.validation import region_names
-from dissentwatch.web.app import api, route, store_of
-from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, parse_listing
+from dissentwatch.web.app import api, route, settings_of, store_of
+from dissentwatch.web.public import (
+    PUBLIC_EVENT,
+    is_public_document,
+    listing_filters,
+    public_event_ids,
+    visible_event_row,
+    visible_related,
+)
+from dissentwatch.web.views import MAX_LIMIT, document_by_external_id, int_param, parse_listing
+
+SOURCES_PAGE = 100
 
 
 def _json(data: Any, status_code: int = 200) -> JSONResponse:
@@ -26,35 +36,58 @@ def _json(data: Any, status_code: int = 200) -> JSONResponse:
 
 
 @api
-async def list_events(request: Request) -> Response:
+def list_events(request: Request) -> Response:
     store = store_of(request)
     listing = parse_listing(request.query_params)
-    rows, total = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
-                               limit=listing.limit, offset=listing.offset)
+    public = settings_of(request).public
+    rows, total = query_events(store, **listing_filters(listing.filters, public), sort=listing.sort,
+                               desc=listing.desc, limit=listing.limit, offset=listing.offset)
     following = listing.offset + len(rows)
     return _json({
         "total": total, "limit": listing.limit, "offset": listing.offset,
         "next": f"/api/events?{listing.query_string(offset=following)}" if following < total else None,
-        "events": list(events_as_dicts(store, rows)),
+        "events": [_visible(store, e, public) for e in event_summaries(store, rows)],
     })
 
 
 @api
-async def get_event(request: Request) -> Response:
+def get_event(request: Request) -> Response:
     store = store_of(request)
     event_id = request.path_params["event_id"]
-    row = get_event_row(store, event_id)
+    public = settings_of(request).public
+    row = visible_event_row(store, event_id, public)
     if row is None:
         raise HTTPException(404, f"no event {event_id!r}")
     if row["id"] != event_id:
         return RedirectResponse(f"/api/events/{row['id']}", status_code=301)
-    return _json(event_as_dict(store, row))
+    return _json(_visible(store, next(event_summaries(store, [row])), public))
 
 
-def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
-    """A document as the documents export shapes it, plus its text, source and mentions."""
+def _visible(store: Store, event: dict[str, Any], public: bool) -> dict[str, Any]:
+    event["related"] = visible_related(store, event["related"], public)
+    return event
+
+
+@api
+def get_event_sources(request: Request) -> Response:
+    """A page of an event's sources with their evidence quotes (``offset``, ``limit`` up to 500)."""
+    store = store_of(request)
+    event_id = request.path_params["event_id"]
+    row = visible_event_row(store, event_id, settings_of(request).public)
+    if row is None:
+        raise HTTPException(404, f"no event {event_id!r}")
+    offset = int_param(request.query_params, "offset", 0, 0, 10**9)
+    limit = int_param(request.query_params, "limit", SOURCES_PAGE, 1, MAX_LIMIT)
+    if row["id"] != event_id:
+        return RedirectResponse(f"/api/events/{row['id']}/sources?offset={offset}&limit={limit}", status_code=301)
+    return _json(event_sources_page(store, row, offset, limit))
+
+
+def document_as_dict(store: Store, external_id: str, public: bool = False) -> dict[str, Any] | None:
+    """A document as the documents export shapes it, plus its text, source and mentions (in
+    public mode: a source of a public event, with its mentions of public events only)."""
     doc = document_by_external_id(store, external_id)
-    if doc is None:
+    if doc is None or (public and not is_public_document(store, doc["id"])):
         return None
     mentions = store.query(
         'SELECT m.id, m.type, m.confidence, m.start, m."end", COALESCE(e.merged_into, e.id) AS event_id '
@@ -63,6 +96,9 @@ def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
     )
     aggregates = store.query('SELECT quote, number, counted, start, "end" FROM aggregates '
                              "WHERE document_id = ? ORDER BY start", (doc["id"],))
+    if public:
+        shown = public_event_ids(store, (m["event_id"] for m in mentions if m["event_id"]))
+        mentions = [m for m in mentions if m["event_id"] in shown]
     event_ids = sorted({m["event_id"] for m in mentions if m["event_id"]})
     return {
         "id": doc["external_id"], "language": doc["language"], "relevant": bool(event_ids),
@@ -74,34 +110,36 @@ def document_as_dict(store: Store, external_id: str) -> dict[str, Any] | None:
 
 
 @api
-async def get_document(request: Request) -> Response:
-    found = document_as_dict(store_of(request), request.path_params["document_id"])
+def get_document(request: Request) -> Response:
+    found = document_as_dict(store_of(request), request.path_params["document_id"], settings_of(request).public)
     if found is None:
         raise HTTPException(404, f"no document {request.path_params['document_id']!r}")
     return _json(found)
 
 
 @api
-async def counts(request: Request) -> Response:
+def counts(request: Request) -> Response:
     listing = parse_listing(request.query_params)
     by = [d.strip() for d in (request.query_params.get("by") or "type").split(",") if d.strip()]
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown or not by or len(by) > 3:
         raise HTTPException(400, f"by takes one to three of {', '.join(DIMENSIONS)}")
     rejected = (request.query_params.get("include_rejected") or "").lower() in ("1", "true", "yes")
-    result = count_events(store_of(request), by=by, include_rejected=rejected, **listing.filters)
+    filters = listing_filters(listing.filters, settings_of(request).public)
+    result = count_events(store_of(request), by=by, include_rejected=rejected, **filters)
     return _json(result.as_dict())
 
 
 @api
-async def latest(request: Request) -> Response:
+def latest(request: Request) -> Response:
     """Events created after ``after`` (an ISO time), newest last: what polling pages add."""
     after = (request.query_params.get("after") or "")[:40]
+    live = PUBLIC_EVENT if settings_of(request).public else "e.merged_into IS NULL"
     rows = store_of(request).query(
-        "SELECT id, type, date, review_status, confidence, created, unit_name FROM events "
-        "WHERE merged_into IS NULL AND created > ? ORDER BY created, id LIMIT 50", (after,),
+        "SELECT id, type, date, review_status, confidence, created, unit_name FROM events e "
+        f"WHERE {live} AND created > ? ORDER BY created, id LIMIT 50", (after,),
     )
-    now = store_of(request).scalar("SELECT MAX(created) FROM events") or after
+    now = store_of(request).scalar(f"SELECT MAX(created) FROM events e WHERE {live}") or after
     return _json({"now": now, "events": [dict(r) for r in rows]})
 
 
@@ -173,6 +211,13 @@ def openapi_document() -> dict[str, Any]:
             "/api/events/{event_id}": {"get": {"operationId": "getEvent", "summary": "One event",
                                                "parameters": [{"name": "event_id", **path_id}],
                                                "responses": _responses("the event", event)}},
+            "/api/events/{event_id}/sources": {"get": {
+                "operationId": "getEventSources",
+                "summary": "A page of an event's sources, each with its evidence quotes",
+                "parameters": [{"name": "event_id", **path_id}, *[
+                    {"name": n, "in": "query", "required": False, "description": d, "schema": sch}
+                    for n, d, sch in paging[2:]]],
+                "responses": _responses("a page of sources", {"$ref": "#/components/schemas/SourcePage"})}},
             "/api/documents/{document_id}": {"get": {
                 "operationId": "getDocument", "summary": "One document by the id it was imported with",
                 "parameters": [{"name": "document_id", **path_id}],
@@ -193,7 +238,7 @@ def _schemas() -> dict[str, Any]:
     nullable_str = {"type": "string", "nullable": True}
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
-        "Event": {"type": "object", "required": ["id", "type", "review_status", "sources", "evidence"],
+        "Event": {"type": "object", "required": ["id", "type", "review_status", "sources_count", "sources_url"],
                   "properties": {
                       "id": {"type": "string"}, "type": {"type": "string"}, "by_relatives": {"type": "boolean"},
                       "date": nullable_str, "date_precision": nullable_str, "date_kind": nullable_str,
@@ -204,8 +249,15 @@ def _schemas() -> dict[str, Any]:
                       "demands": {"type": "array", "items": {"type": "string"}},
                       "confidence": {"type": "number"}, "review_status": {"type": "string"},
                       "related": {"type": "array", "items": {"type": "object"}},
-                      "sources": {"type": "array", "items": {"type": "object"}},
-                      "evidence": {"type": "array", "items": {"type": "object"}}}},
+                      "sources_count": {"type": "integer"}, "sources_url": {"type": "string"}}},
+        "SourcePage": {"type": "object", "required": ["event_id", "total", "offset", "limit", "sources"],
+                       "properties": {
+                           "event_id": {"type": "string"}, "total": {"type": "integer"},
+                           "offset": {"type": "integer"}, "limit": {"type": "integer"}, "next": nullable_str,
+                           "sources": {"type": "array", "items": {"type": "object", "properties": {
+                               "document_id": {"type": "string"}, "url": nullable_str, "outlet": nullable_str,
+                               "published": nullable_str, "language": nullable_str,
+                               "evidence": {"type": "array", "items": {"type": "object"}}}}}}},
         "EventPage": {"type": "object", "required": ["total", "limit", "offset", "events"], "properties": {
             "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
             "next": nullable_str, "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
@@ -224,6 +276,7 @@ def _schemas() -> dict[str, Any]:
 def routes() -> list[Route]:
     return [
         route("/api/events", list_events), route("/api/events/{event_id}", get_event),
+        route("/api/events/{event_id}/sources", get_event_sources),
         route("/api/documents/{document_id:path}", get_document), route("/api/counts", counts),
         route("/api/latest", latest), route("/openapi.json", openapi),
     ]

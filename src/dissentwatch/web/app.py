@@ -22,6 +22,8 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, pass_context
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -53,6 +55,7 @@ SECURITY_HEADERS = [
 ]
 
 Handler = Callable[[Request], Awaitable[Response]]
+SyncHandler = Callable[[Request], Response]
 
 
 class Settings:
@@ -62,7 +65,7 @@ class Settings:
         self.db_path, self.public = db_path, public
         self._local = threading.local()
         self.login_limiter = auth.RateLimiter(limit=5, window=300.0)
-        self._cache: dict[str, tuple[float, Any, Any]] = {}
+        self._cache: dict[str, tuple[float, Any, Any]] = {}  # worker threads share it: whole tuples, swapped
 
     def cached(self, key: str, compute: Callable[[], Any], version: Any = None, ttl: float = 15.0) -> Any:
         """A value kept while ``version`` (e.g. the newest event change) stays the same, and at
@@ -139,59 +142,80 @@ def login_url(request: Request) -> str:
     return "/login?next=" + quote(target, safe="")
 
 
-def page(role: str = "viewer") -> Callable[[Handler], Handler]:
-    """Guard a page: a user with ``role`` (or public mode for viewer pages), else the login form."""
+def page(role: str = "viewer") -> Callable[[SyncHandler], Handler]:
+    """Guard a page: a user with ``role`` (or public mode for viewer pages), else the login form.
 
-    def decorate(handler: Handler) -> Handler:
+    The handler is a plain function run in the thread pool with its thread's own store: no
+    query, however long, holds up the event loop and the other clients."""
+
+    def decorate(handler: SyncHandler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: Request) -> Response:
-            settings = settings_of(request)
-            user = None if settings.public else current_user(request)
-            if settings.public and role != "viewer":
-                raise HTTPException(403, "this server is a read-only public view")
-            if not settings.public and user is None:
-                return RedirectResponse(login_url(request), status_code=303)
-            if user is not None and not user.can(role):
-                raise HTTPException(403, f"this needs the {role} role")
-            return await handler(request)
+            return await run_in_threadpool(_checked_page, request, role, handler)
 
         return guarded
 
     return decorate
 
 
-def api(handler: Handler) -> Handler:
-    """Guard an API route: a bearer token or session of any role, or public mode."""
+def _checked_page(request: Request, role: str, handler: SyncHandler) -> Response:
+    settings = settings_of(request)
+    user = None if settings.public else current_user(request)
+    if settings.public and role != "viewer":
+        raise HTTPException(403, "this server is a read-only public view")
+    if not settings.public and user is None:
+        return RedirectResponse(login_url(request), status_code=303)
+    if user is not None and not user.can(role):
+        raise HTTPException(403, f"this needs the {role} role")
+    return handler(request)
 
-    @functools.wraps(handler)
-    async def guarded(request: Request) -> Response:
+
+def api(handler: SyncHandler) -> Handler:
+    """Guard an API route: a bearer token or session of any role, or public mode (run in the
+    thread pool, as pages are)."""
+
+    def checked(request: Request) -> Response:
         if not settings_of(request).public and current_user(request) is None:
             return JSONResponse({"error": "authentication required: send 'Authorization: Bearer TOKEN'"},
                                 status_code=401, headers={"www-authenticate": "Bearer"})
-        return await handler(request)
+        return handler(request)
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        return await run_in_threadpool(checked, request)
 
     return guarded
 
 
-def action(role: str = "analyst") -> Callable[[Handler], Handler]:
-    """Guard a POST that changes something: role, then the session's CSRF token."""
+def action(role: str = "analyst") -> Callable[[SyncHandler], Handler]:
+    """Guard a POST that changes something: role, then the session's CSRF token. The form is
+    read on the event loop (:func:`form_of` gives it to the handler), the rest runs in the pool."""
 
-    def decorate(handler: Handler) -> Handler:
-        @page(role)
-        @functools.wraps(handler)
-        async def guarded(request: Request) -> Response:
-            form = await request.form()
+    def decorate(handler: SyncHandler) -> Handler:
+        def checked(request: Request) -> Response:
+            form = form_of(request)
             token = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
             expected = getattr(request.state, "csrf", None)
             if not expected or not secrets.compare_digest(token, expected):
                 raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
-            response = await handler(request)
+            response = handler(request)
             settings_of(request).clear_cache()
             return response
+
+        @functools.wraps(handler)
+        async def guarded(request: Request) -> Response:
+            request.state.form = await request.form()
+            return await run_in_threadpool(_checked_page, request, role, checked)
 
         return guarded
 
     return decorate
+
+
+def form_of(request: Request) -> FormData:
+    """The form an :func:`action` guard read before running its handler."""
+    form: FormData = request.state.form
+    return form
 
 
 @pass_context
@@ -235,7 +259,9 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return response
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
+def http_error(request: Request, exc: Exception) -> Response:
+    """The error page or JSON (a plain function: Starlette runs it in the thread pool, since the
+    page looks up the user)."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
     if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
@@ -243,9 +269,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {"status": status, "detail": detail}, status_code=status)
 
 
-async def database_error(request: Request, exc: Exception) -> Response:
+def database_error(request: Request, exc: Exception) -> Response:
     log.warning("query failed on %s: %s", request.url.path, exc)
-    return await http_error(request, HTTPException(400, f"the query could not run: {exc}"))
+    return http_error(request, HTTPException(400, f"the query could not run: {exc}"))
 
 
 def create_app(db_path: str | Path, *, public: bool = False) -> Starlette:
@@ -267,5 +293,5 @@ def create_app(db_path: str | Path, *, public: bool = False) -> Starlette:
     return app
 
 
-def route(path: str, endpoint: Handler, methods: list[str] | None = None) -> Route:
+def route(path: str, endpoint: Handler | SyncHandler, methods: list[str] | None = None) -> Route:
     return Route(path, endpoint, methods=methods or ["GET"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -142,11 +143,13 @@ def end_session(store: Store, session_id: str) -> None:
 
 
 class RateLimiter:
-    """At most ``limit`` failures per key in a sliding window of ``window`` seconds (in memory)."""
+    """At most ``limit`` failures per key in a sliding window of ``window`` seconds (in memory;
+    shared by the server's worker threads, hence the lock)."""
 
     def __init__(self, limit: int = 5, window: float = 300.0) -> None:
         self.limit, self.window = limit, window
         self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
 
     def _recent(self, key: str) -> deque[float]:
         times = self._failures.setdefault(key, deque())
@@ -156,12 +159,15 @@ class RateLimiter:
         return times
 
     def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(k)) >= self.limit for k in keys)
+        with self._lock:
+            return any(len(self._recent(k)) >= self.limit for k in keys)
 
     def fail(self, *keys: str) -> None:
-        for key in keys:
-            self._recent(key).append(time.monotonic())
+        with self._lock:
+            for key in keys:
+                self._recent(key).append(time.monotonic())
 
     def clear(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)

@@ -10,6 +10,8 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -17,13 +19,19 @@ from starlette.routing import Route
 
 from dissentwatch.publish.counts import count_events
 from dissentwatch.publish.export import CSV_COLUMNS, flatten_event
-from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.publish.shape import event_sources_page, event_summaries, events_as_dicts
 from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.review import EDITABLE_FIELDS, undoable
 from dissentwatch.review.values import edit_choices
 from dissentwatch.store import Store
 from dissentwatch.store.documents import search_documents
-from dissentwatch.store.events import best_quotes, event_mention_rows, get_event_row, query_events
+from dissentwatch.store.events import (
+    best_quotes,
+    event_document_ids,
+    event_mention_rows,
+    get_event_row,
+    query_events,
+)
 from dissentwatch.web import auth
 from dissentwatch.web.app import (
     LOGIN_CSRF_COOKIE,
@@ -35,48 +43,67 @@ from dissentwatch.web.app import (
     settings_of,
     store_of,
 )
+from dissentwatch.web.public import (
+    PUBLIC_EVENT,
+    is_public_document,
+    listing_filters,
+    public_event_ids,
+    visible_event_row,
+    visible_related,
+)
 from dissentwatch.web.views import (
     TYPE_COLOURS,
     Listing,
     csv_safe,
     document_by_external_id,
     highlight,
+    int_param,
     map_points,
     parse_listing,
     show,
     timeline,
 )
 
-SHOWN_ELSEWHERE = {"id", "sources", "evidence", "related", "review_status", "confidence"}
+SHOWN_ELSEWHERE = {"id", "sources", "evidence", "sources_count", "sources_url", "related", "review_status", "confidence"}
+SOURCES_PER_PAGE = 50
+QUOTES_PER_FIELD = 10
 EXPORT_LIMIT = 100_000
 
 
 @page()
-async def dashboard(request: Request) -> Response:
+def dashboard(request: Request) -> Response:
     store = store_of(request)
-    latest = store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
-                         "ORDER BY updated DESC LIMIT 10")
+    public = settings_of(request).public
+    latest = [] if public else store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
+                                           "ORDER BY updated DESC LIMIT 10")
     version = (store.scalar("SELECT MAX(updated) FROM events"), store.scalar("SELECT MAX(id) FROM decisions"),
                store.scalar("SELECT MAX(rowid) FROM documents"))
-    summary = settings_of(request).cached("dashboard", lambda: _summary(store), version)
+    summary = settings_of(request).cached("dashboard", lambda: _summary(store, public), version)
     return render(request, "dashboard.html", {**summary, "latest": latest, "colours": TYPE_COLOURS})
 
 
-def _summary(store: Store) -> dict[str, Any]:
-    """The dashboard's aggregates over every event: counts, the chart, the map."""
+def _summary(store: Store, public: bool = False) -> dict[str, Any]:
+    """The dashboard's aggregates over every event (every public one in public mode): counts,
+    the chart, the map."""
+    only = listing_filters({}, public)
+    documents = store.scalar(
+        "SELECT COUNT(DISTINCT m.document_id) FROM mentions m JOIN event_mentions em ON em.mention_id = m.id "
+        f"JOIN events e ON e.id = em.event_id WHERE {PUBLIC_EVENT}") if public else store.scalar(
+        "SELECT COUNT(*) FROM documents")
     return {
-        "by_type": count_events(store, by=["type"]),
-        "by_status": count_events(store, by=["review_status"], totals=False, include_rejected=True),
-        "chart": timeline(store), "map": map_points(store),
-        "documents": store.scalar("SELECT COUNT(*) FROM documents"),
+        "by_type": count_events(store, by=["type"], **only),
+        "by_status": count_events(store, by=["review_status"], totals=False, include_rejected=True, **only),
+        "chart": timeline(store, public=public), "map": map_points(store, public=public),
+        "documents": documents,
     }
 
 
 @page()
-async def events_table(request: Request) -> Response:
+def events_table(request: Request) -> Response:
     store = store_of(request)
     listing = parse_listing(request.query_params)
-    rows, total = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
+    filters = listing_filters(listing.filters, settings_of(request).public)
+    rows, total = query_events(store, **filters, sort=listing.sort, desc=listing.desc,
                                limit=listing.limit, offset=listing.offset)
     return render(request, "events.html", {
         "rows": [_row_view(r) for r in rows], "total": total, "listing": listing,
@@ -100,13 +127,16 @@ def _export_pages(settings: Settings, listing: Listing) -> Iterator[list[dict[st
     """The current view in the export shape, 500 events per step. Each step opens the store of
     the thread it runs in: a streaming response may advance the generator from any worker."""
     offset = listing.offset
+    filters = listing_filters(listing.filters, settings.public)
     while offset < listing.offset + EXPORT_LIMIT:
         store = settings.store()
-        rows, _ = query_events(store, **listing.filters, sort=listing.sort, desc=listing.desc,
-                               limit=500, offset=offset)
+        rows, _ = query_events(store, **filters, sort=listing.sort, desc=listing.desc, limit=500, offset=offset)
         if not rows:
             return
-        yield list(events_as_dicts(store, rows))
+        shapes = list(events_as_dicts(store, rows))
+        for shape in shapes:
+            shape["related"] = visible_related(store, shape["related"], settings.public)
+        yield shapes
         offset += len(rows)
 
 
@@ -136,57 +166,79 @@ def _json_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
 
 
 @page()
-async def export_csv(request: Request) -> Response:
+def export_csv(request: Request) -> Response:
     pages = _export_pages(settings_of(request), parse_listing(request.query_params))
     return StreamingResponse(_csv_chunks(pages), media_type="text/csv; charset=utf-8",
                              headers={"content-disposition": 'attachment; filename="events.csv"'})
 
 
 @page()
-async def export_json(request: Request) -> Response:
+def export_json(request: Request) -> Response:
     pages = _export_pages(settings_of(request), parse_listing(request.query_params))
     return StreamingResponse(_json_chunks(pages), media_type="application/json",
                              headers={"content-disposition": 'attachment; filename="events.json"'})
 
 
 @page()
-async def event_page(request: Request) -> Response:
+def event_page(request: Request) -> Response:
     store = store_of(request)
+    public = settings_of(request).public
     event_id = request.path_params["event_id"]
-    row = get_event_row(store, event_id)
+    row = visible_event_row(store, event_id, public)
     if row is None:
         raise HTTPException(404, f"no event {event_id!r}")
     if row["id"] != event_id:
         return RedirectResponse(f"/events/{row['id']}", status_code=301)
-    shape = event_as_dict(store, row)
-    members = event_mention_rows(store, [row["id"]])
+    offset = int_param(request.query_params, "sources", 0, 0, 10**9)
+    shape = next(event_summaries(store, [row]))
+    sources = event_sources_page(store, row, offset, SOURCES_PER_PAGE)
+    evidence = [ev for s in sources["sources"] for ev in s["evidence"]]
+    doc_ids, total = event_document_ids(store, row["id"], offset, SOURCES_PER_PAGE)
+    members = event_mention_rows(store, [row["id"]], document_ids=doc_ids)
+    member_count = store.scalar("SELECT COUNT(*) FROM event_mentions WHERE event_id = ?", (row["id"],))
     return render(request, "event.html", {
-        "event": shape, "row": row, "fields": _field_views(shape, json.loads(row["locked_fields"] or "[]"), lang_of(request)),
-        "documents": _documents_with_evidence(store, row["id"], members), "members": members,
-        "related": _related_views(store, shape["related"]), "history": _history(store, row["id"]),
-        "editable": EDITABLE_FIELDS, "undoable": undoable(store, row["id"]), "choices": edit_choices(shape),
+        "event": shape, "row": row,
+        "fields": _field_views(shape, evidence, json.loads(row["locked_fields"] or "[]"), lang_of(request)),
+        "documents": _documents_with_evidence(store, row["id"], members, doc_ids), "members": members,
+        "member_count": member_count, "sources_total": total, "sources_offset": offset,
+        "capped": None if public else json.loads(row["fields"] or "{}").get("cluster_capped"),
+        "sources_shown": {s["document_id"] for s in sources["sources"]},
+        "prev_sources": max(offset - SOURCES_PER_PAGE, 0) if offset else None,
+        "next_sources": offset + SOURCES_PER_PAGE if offset + SOURCES_PER_PAGE < total else None,
+        "related": _related_views(store, visible_related(store, shape["related"], public)),
+        "history": [] if public else _history(store, row["id"]),  # names analysts: never public
+        "editable": EDITABLE_FIELDS, "undoable": None if public else undoable(store, row["id"]),
+        "choices": edit_choices(shape),
     })
 
 
-def _field_views(shape: dict[str, Any], locked: list[str], lang: str) -> list[dict[str, Any]]:
+def _field_views(shape: dict[str, Any], evidence: list[dict[str, Any]], locked: list[str],
+                 lang: str) -> list[dict[str, Any]]:
+    """The event's fields with the quotes (of the sources on this page) that back them."""
     by_field: dict[str, list[dict[str, Any]]] = {}
-    for ev in shape["evidence"]:
+    for ev in evidence:
         quotes = by_field.setdefault(ev["field"], [])
-        if all(q["quote"] != ev["quote"] for q in quotes):  # a repost quotes the same words
-            quotes.append(ev)
+        if len(quotes) < QUOTES_PER_FIELD and all(q["quote"] != ev["quote"] for q in quotes):
+            quotes.append(ev)  # a repost quotes the same words
     keys = [k for k in shape if k not in SHOWN_ELSEWHERE]
     keys += [k for k in by_field if k not in keys]
     return [{"key": k, "value": show(shape.get(k), k, lang), "raw": json.dumps(shape.get(k), ensure_ascii=False),
              "evidence": by_field.get(k, []), "locked": k in locked} for k in keys]
 
 
-def _documents_with_evidence(store: Store, event_id: str, members: list[Any]) -> list[dict[str, Any]]:
+def _documents_with_evidence(
+    store: Store, event_id: str, members: list[Any], doc_ids: list[int],
+) -> list[dict[str, Any]]:
+    """The source documents of this page with their evidence spans highlighted."""
     spans: dict[int, list[tuple[int, int, str]]] = {}
+    marks = ",".join("?" * len(doc_ids))
     for ev in store.query(
         'SELECT ev.document_id, ev.start, ev."end", ev.field FROM event_mentions em '
-        "JOIN evidence ev ON ev.mention_id = em.mention_id WHERE em.event_id = ?", (event_id,),
+        f"JOIN evidence ev ON ev.mention_id = em.mention_id WHERE em.event_id = ? AND ev.document_id IN ({marks})",
+        (event_id, *doc_ids),
     ):
         spans.setdefault(ev["document_id"], []).append((ev["start"], ev["end"], ev["field"]))
+    texts = {r[0]: r[1] or "" for r in store.query(f"SELECT id, text FROM documents WHERE id IN ({marks})", doc_ids)}
     out: list[dict[str, Any]] = []
     by_document: dict[int, dict[str, Any]] = {}
     for m in members:
@@ -195,9 +247,9 @@ def _documents_with_evidence(store: Store, event_id: str, members: list[Any]) ->
             if why not in by_document[m["document_id"]]["why"]:
                 by_document[m["document_id"]]["why"].append(why)
             continue
-        text = store.scalar("SELECT text FROM documents WHERE id = ?", (m["document_id"],)) or ""
         by_document[m["document_id"]] = {"member": m, "why": [why],
-                                         "segments": highlight(text, spans.get(m["document_id"], []))}
+                                         "segments": highlight(texts.get(m["document_id"], ""),
+                                                               spans.get(m["document_id"], []))}
         out.append(by_document[m["document_id"]])
     return out
 
@@ -219,17 +271,22 @@ def _history(store: Store, event_id: str) -> list[dict[str, Any]]:
 
 
 @page()
-async def document_page(request: Request) -> Response:
+def document_page(request: Request) -> Response:
     store = store_of(request)
+    public = settings_of(request).public
     doc = document_by_external_id(store, request.path_params["document_id"])
-    if doc is None:
+    if doc is None or (public and not is_public_document(store, doc["id"])):
         raise HTTPException(404, f"no document {request.path_params['document_id']!r}")
     mentions = store.query(
         "SELECT m.*, em.event_id FROM mentions m LEFT JOIN event_mentions em ON em.mention_id = m.id "
         "WHERE m.document_id = ? ORDER BY m.start", (doc["id"],),
     )
+    if public:  # only what public events make of this text
+        shown = public_event_ids(store, (m["event_id"] for m in mentions if m["event_id"]))
+        mentions = [m for m in mentions if m["event_id"] in shown]
     spans = [(e["start"], e["end"], e["field"]) for e in store.query(
-        'SELECT start, "end", field FROM evidence WHERE document_id = ?', (doc["id"],))]
+        'SELECT mention_id, start, "end", field FROM evidence WHERE document_id = ?', (doc["id"],))
+        if not public or e["mention_id"] in {m["id"] for m in mentions}]
     event_ids = sorted({m["event_id"] for m in mentions if m["event_id"]})
     events = [r for r in (get_event_row(store, e) for e in event_ids) if r is not None]
     aggregates = store.query("SELECT * FROM aggregates WHERE document_id = ? ORDER BY start", (doc["id"],))
@@ -240,19 +297,21 @@ async def document_page(request: Request) -> Response:
 
 
 @page()
-async def search_page(request: Request) -> Response:
+def search_page(request: Request) -> Response:
     store = store_of(request)
     q = (request.query_params.get("q") or "").strip()[:200]
     events, total, documents = [], 0, []
     if q:
-        rows, total = query_events(store, q=q, limit=50)
+        public = settings_of(request).public
+        rows, total = query_events(store, **listing_filters({"q": q}, public), limit=50)
         events = [_row_view(r) for r in rows]
-        documents = search_documents(store, q, limit=50)
+        documents = [d for d in search_documents(store, q, limit=50)
+                     if not public or is_public_document(store, d["id"])]
     return render(request, "search.html", {"q": q, "events": events, "total": total, "documents": documents})
 
 
 @page("analyst")
-async def review_queue(request: Request) -> Response:
+def review_queue(request: Request) -> Response:
     store = store_of(request)
     order = request.query_params.get("order", "uncertain")
     if order not in REVIEW_ORDERS:
@@ -272,11 +331,11 @@ REVIEW_ORDERS: dict[str, tuple[str, bool]] = {
 
 
 @page("admin")
-async def users_page(request: Request) -> Response:
+def users_page(request: Request) -> Response:
     return render(request, "users.html", {"users": auth.list_users(store_of(request))})
 
 
-async def login_form(request: Request) -> Response:
+def login_form(request: Request) -> Response:  # sync: Starlette runs it in the thread pool
     if settings_of(request).public:
         return RedirectResponse("/", status_code=303)
     token = secrets.token_urlsafe(24)
@@ -291,10 +350,14 @@ def _safe_next(request: Request, form_value: str | None = None) -> str:
 
 
 async def login(request: Request) -> Response:
-    settings = settings_of(request)
-    if settings.public:
+    if settings_of(request).public:
         raise HTTPException(403, "this server is a read-only public view")
     form = await request.form()
+    return await run_in_threadpool(_login, request, form)  # argon2 and the store, off the event loop
+
+
+def _login(request: Request, form: FormData) -> Response:
+    settings = settings_of(request)
     name, password = str(form.get("name") or "")[:64], str(form.get("password") or "")[:1024]
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_token or not secrets.compare_digest(cookie_token, str(form.get("csrf") or "")):

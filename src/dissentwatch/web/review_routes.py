@@ -17,7 +17,15 @@ from dissentwatch import review
 from dissentwatch.models import EVENT_TYPES
 from dissentwatch.store import Store
 from dissentwatch.web import auth
-from dissentwatch.web.app import SESSION_COOKIE, action, current_user, render, route, store_of
+from dissentwatch.web.app import (
+    SESSION_COOKIE,
+    action,
+    current_user,
+    form_of,
+    render,
+    route,
+    store_of,
+)
 
 
 def _user_name(request: Request) -> str:
@@ -36,8 +44,8 @@ def _back(request: Request, form: FormData, default: str, result: dict[str, Any]
     return RedirectResponse(target, status_code=303)
 
 
-async def _decide(request: Request, status: str) -> Response:
-    form = await request.form()
+def _decide(request: Request, status: str) -> Response:
+    form = form_of(request)
     event_id = request.path_params["event_id"]
     try:
         review.set_review_status(store_of(request), event_id, status, _user_name(request),
@@ -48,13 +56,13 @@ async def _decide(request: Request, status: str) -> Response:
 
 
 @action()
-async def confirm(request: Request) -> Response:
-    return await _decide(request, "confirmed")
+def confirm(request: Request) -> Response:
+    return _decide(request, "confirmed")
 
 
 @action()
-async def reject(request: Request) -> Response:
-    return await _decide(request, "rejected")
+def reject(request: Request) -> Response:
+    return _decide(request, "rejected")
 
 
 def parse_value(raw: str) -> Any:
@@ -73,8 +81,8 @@ def form_value(form: FormData) -> Any:
 
 
 @action()
-async def edit(request: Request) -> Response:
-    form = await request.form()
+def edit(request: Request) -> Response:
+    form = form_of(request)
     event_id = request.path_params["event_id"]
     field = str(form.get("field") or "")
     value = form_value(form)
@@ -87,28 +95,28 @@ async def edit(request: Request) -> Response:
 
 
 @action()
-async def merge(request: Request) -> Response:
+def merge(request: Request) -> Response:
     """Merge the events named in ``other`` (one or more) into this one; events of different
     types need ``type`` (else a page asks for it)."""
-    form = await request.form()
+    form = form_of(request)
     target = request.path_params["event_id"]
     others = [str(v).strip() for v in form.getlist("other") if str(v).strip()]
     if not others:
         raise HTTPException(400, "name the event to merge into this one")
-    return await _merge_all(request, form, target, others, f"/events/{target}/merge")
+    return _merge_all(request, form, target, others, f"/events/{target}/merge")
 
 
 @action()
-async def merge_selected(request: Request) -> Response:
+def merge_selected(request: Request) -> Response:
     """From the review queue: the first selected event absorbs the others."""
-    form = await request.form()
+    form = form_of(request)
     ids = [str(v) for v in form.getlist("event") if str(v)]
     if len(ids) < 2:
         raise HTTPException(400, "select at least two events to merge")
-    return await _merge_all(request, form, ids[0], ids[1:], "/review/merge")
+    return _merge_all(request, form, ids[0], ids[1:], "/review/merge")
 
 
-async def _merge_all(request: Request, form: FormData, target: str, others: list[str], again: str) -> Response:
+def _merge_all(request: Request, form: FormData, target: str, others: list[str], again: str) -> Response:
     """All the merges or none; two types and no ``type`` chosen: the page that asks for one."""
     store = store_of(request)
     chosen = str(form.get("type") or "").strip() or None
@@ -146,9 +154,9 @@ def _choose_type(
 
 
 @action()
-async def undo(request: Request) -> Response:
+def undo(request: Request) -> Response:
     """Take back the latest merge or split of this event (a merged-away id: its own merge)."""
-    form = await request.form()
+    form = form_of(request)
     event_id = request.path_params["event_id"]
     try:
         done = review.undo(store_of(request), event_id, _user_name(request),
@@ -159,8 +167,8 @@ async def undo(request: Request) -> Response:
 
 
 @action()
-async def split(request: Request) -> Response:
-    form = await request.form()
+def split(request: Request) -> Response:
+    form = form_of(request)
     event_id = request.path_params["event_id"]
     try:
         mention_ids = [int(str(v)) for v in form.getlist("mention")]
@@ -171,7 +179,7 @@ async def split(request: Request) -> Response:
 
 
 @action("viewer")
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         auth.end_session(store_of(request), session_id)

@@ -20,6 +20,7 @@ from dissentwatch.store.documents import external_id_clause
 from dissentwatch.store.events import SORTS
 from dissentwatch.validation import InvalidValue, check_event_filters
 from dissentwatch.web import basemap
+from dissentwatch.web.public import live_condition
 
 FILTER_KEYS = ("type", "since", "until", "region", "unit", "review_status", "language", "outlet", "q")
 MAX_LIMIT = 500
@@ -75,12 +76,13 @@ def parse_listing(params: QueryParams, default_limit: int = 50) -> Listing:
     if sort not in SORTS:
         raise _bad(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
     desc = (params.get("desc") or "1").lower() not in ("0", "false", "no")
-    limit = _int(params, "limit", default_limit, 1, MAX_LIMIT)
-    offset = _int(params, "offset", 0, 0, 10**9)
+    limit = int_param(params, "limit", default_limit, 1, MAX_LIMIT)
+    offset = int_param(params, "offset", 0, 0, 10**9)
     return Listing(filters, sort, desc, limit, offset)
 
 
-def _int(params: QueryParams, key: str, default: int, low: int, high: int) -> int:
+def int_param(params: QueryParams, key: str, default: int, low: int, high: int) -> int:
+    """A whole-number parameter between ``low`` and ``high`` (a 400 naming it otherwise)."""
     raw = params.get(key)
     if raw in (None, ""):
         return default
@@ -128,22 +130,22 @@ _PERIODS = {
 }
 
 
-def timeline(store: Store, bars: int = 24) -> dict[str, Any]:
+def timeline(store: Store, bars: int = 24, public: bool = False) -> dict[str, Any]:
     """Stacked bars of events by type per month (per week when the data spans under three
     months), laid out for an SVG of 760 x 220 units."""
-    per_period = _per_period(store, "month")
+    per_period = _per_period(store, "month", public)
     if len(per_period) < 3:
-        per_period = _per_period(store, "week") or per_period
+        per_period = _per_period(store, "week", public) or per_period
     labels = sorted(per_period)[-bars:]
     top = max((sum(per_period[m].values()) for m in labels), default=0)
     return _bars(labels, per_period, top)
 
 
-def _per_period(store: Store, period: str) -> dict[str, Counter[str]]:
+def _per_period(store: Store, period: str, public: bool = False) -> dict[str, Counter[str]]:
     expr, valid = _PERIODS[period]
     rows = store.query(
-        f"SELECT {expr} AS period, type, COUNT(*) AS n FROM events "
-        "WHERE merged_into IS NULL AND review_status != 'rejected' "
+        f"SELECT {expr} AS period, type, COUNT(*) AS n FROM events e "
+        f"WHERE {live_condition(public)} "
         "AND COALESCE(sort_date, first_published) IS NOT NULL GROUP BY period, type ORDER BY period"
     )
     out: dict[str, Counter[str]] = {}
@@ -185,24 +187,23 @@ def _nice_steps(top: int) -> list[int]:
 # -- the map -----------------------------------------------------------------------------
 
 
-_LIVE = "e.merged_into IS NULL AND e.review_status != 'rejected'"
 _HOME_PLACES = (  # events_regions holds each event's home regions with their coordinates (migration 0043)
     "SELECT r.name AS name, MIN(r.lat) AS lat, MIN(r.lon) AS lon, COUNT(*) AS n FROM events_regions r "
-    f"JOIN events e ON e.id = r.event_id WHERE r.role = 'home' AND {_LIVE} GROUP BY r.name"
+    "JOIN events e ON e.id = r.event_id WHERE r.role = 'home' AND {live} GROUP BY r.name"
 )
 _LOCATIONS = (
     "SELECT json_extract(e.location, '$.name') AS name, MIN(json_extract(e.location, '$.lat')) AS lat, "
     "MIN(json_extract(e.location, '$.lon')) AS lon, COUNT(*) AS n FROM events e "
-    f"WHERE {_LIVE} AND e.location IS NOT NULL AND json_valid(e.location) "
+    "WHERE {live} AND e.location IS NOT NULL AND json_valid(e.location) "
     "AND json_type(e.location) = 'object' GROUP BY 1"
 )
 
 
-def map_points(store: Store) -> dict[str, Any]:
+def map_points(store: Store, public: bool = False) -> dict[str, Any]:
     """Home regions and locations of events, counted per place (in SQL) and projected for the map."""
     points: list[dict[str, Any]] = []
     for role, sql in (("home", _HOME_PLACES), ("location", _LOCATIONS)):
-        for r in store.query(sql):
+        for r in store.query(sql.format(live=live_condition(public))):
             lat, lon = r["lat"], r["lon"]
             if isinstance(lat, int | float) and isinstance(lon, int | float) and -90 <= lat <= 90:
                 points.append({"role": role, "name": str(r["name"] or f"{lat},{lon}"), "lat": float(lat),
