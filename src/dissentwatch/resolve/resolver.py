@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from dissentwatch.progress import ProgressFactory, stage
 from dissentwatch.resolve.aggregate import aggregate_event
 from dissentwatch.resolve.cluster import Assignment, Clusterer, EventProfile
 from dissentwatch.resolve.features import MentionFeatures, iter_features, settings
@@ -57,9 +58,12 @@ def resolver_name(similarity: bool) -> str:
 
 def resolve_mentions(
     store: Store, *, rebuild: bool = False, similarity: Callable[..., float | None] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: ProgressFactory | None = None,
 ) -> ResolveStats:
-    """Place unlinked mentions into events; re-aggregate what changed; recompute relations."""
+    """Place unlinked mentions into events; re-aggregate what changed; recompute relations.
+
+    ``progress`` draws three stages, each with its total counted first: the mentions already in
+    events read back, the new mentions placed, the events re-aggregated."""
     stats = ResolveStats()
     run_id = store.start_run("resolve", "resolve --rebuild" if rebuild else "resolve",
                              {"resolver": resolver_name(similarity is not None)})
@@ -68,13 +72,14 @@ def resolve_mentions(
             stats.released = release_mentions(store)
         clusterer = Clusterer(similarity)
         new_ids = _new_mention_ids(store)
-        stats.mentions_seen = _load_existing(store, clusterer, similarity is not None, _window(store, new_ids))
+        stats.mentions_seen = _load_existing(store, clusterer, similarity is not None, _window(store, new_ids),
+                                             progress)
         touched = _place_new(store, clusterer, stats, run_id, progress, new_ids)
         touched |= _changed_events(store)
         if rebuild:
             touched |= _live_events(store)  # repairs events an older merge or split left stale
         stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None),
-                                              clusterer)
+                                              clusterer, progress)
         stats.events_deleted = delete_empty_events(store)
         with store.transaction() as conn:
             stats.relations = link_events(conn, _event_facts(store, clusterer))
@@ -113,7 +118,8 @@ def _window(store: Store, new_ids: Sequence[int]) -> tuple[str, str] | None:
     return (str(date.fromisoformat(low) - timedelta(days=days)), str(date.fromisoformat(high) + timedelta(days=days)))
 
 
-def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool, window: tuple[str, str] | None) -> int:
+def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool, window: tuple[str, str] | None,
+                   progress: ProgressFactory | None = None) -> int:
     """File the mentions already in events (within ``window`` of publication days, plus
     undated ones) under their events."""
     targets = _merge_targets(store)
@@ -124,11 +130,18 @@ def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool, window: 
     if window:
         where += " AND (d.published IS NULL OR substr(d.published, 1, 10) BETWEEN ? AND ?)"
         params = window
-    for m in iter_features(store, where, params, keep_text=keep_text):
-        event_id = links[m.id]
-        target = targets.get(event_id, event_id)
-        clusterer.add_existing(target, m, is_open=target not in targets)
-        count += 1
+    total = int(store.scalar(
+        f"SELECT COUNT(*) FROM mentions m JOIN documents d ON d.id = m.document_id WHERE {where}", params) or 0)
+    bar = stage(progress, "resolve: mentions in events", total, "mentions")
+    try:
+        for m in iter_features(store, where, params, keep_text=keep_text):
+            event_id = links[m.id]
+            target = targets.get(event_id, event_id)
+            clusterer.add_existing(target, m, is_open=target not in targets)
+            count += 1
+            bar.update(1)
+    finally:
+        bar.close()
     clusterer.redirect.update(targets)
     clusterer.frozen = {r[0] for r in store.query(
         "SELECT id FROM events WHERE review_status != 'new' OR merged_into IS NOT NULL OR locked_fields != '[]' "
@@ -168,25 +181,27 @@ def _features_in_order(store: Store, ids: Sequence[int], keep_text: bool) -> Ite
 
 def _place_new(
     store: Store, clusterer: Clusterer, stats: ResolveStats, run_id: int,
-    progress: Callable[[int], None] | None, ids: Sequence[int],
+    progress: ProgressFactory | None, ids: Sequence[int],
 ) -> set[str]:
     touched: set[str] = set()
     batch: list[tuple[Assignment, MentionFeatures]] = []
-    for m in _features_in_order(store, ids, keep_text=clusterer.similarity is not None):
-        assignment = clusterer.assign(m)
-        batch.append((assignment, m))
-        touched.add(assignment.event_id)
-        stats.mentions_placed += 1
-        stats.events_founded += assignment.founded
-        stats.events_joined += not assignment.founded
-        if len(batch) >= BATCH:
-            _write_links(store, batch, run_id)
-            batch = []
-            if progress:
-                progress(BATCH)
-    _write_links(store, batch, run_id)
-    if progress and batch:
-        progress(len(batch))
+    bar = stage(progress, "resolve: new mentions", len(ids), "mentions")
+    try:
+        for m in _features_in_order(store, ids, keep_text=clusterer.similarity is not None):
+            assignment = clusterer.assign(m)
+            batch.append((assignment, m))
+            touched.add(assignment.event_id)
+            stats.mentions_placed += 1
+            stats.events_founded += assignment.founded
+            stats.events_joined += not assignment.founded
+            if len(batch) >= BATCH:
+                _write_links(store, batch, run_id)
+                bar.update(len(batch))
+                batch = []
+        _write_links(store, batch, run_id)
+        bar.update(len(batch))
+    finally:
+        bar.close()
     return touched
 
 
@@ -235,10 +250,11 @@ def _changed_events(store: Store) -> set[str]:
 
 def refresh_events(
     store: Store, event_ids: Sequence[str], run_id: int | None = None, resolver: str = "",
-    clusterer: Clusterer | None = None,
+    clusterer: Clusterer | None = None, progress: ProgressFactory | None = None,
 ) -> int:
     """Re-aggregate the given events from their mentions (locked fields kept)."""
     done = 0
+    bar = stage(progress, "resolve: events", len(event_ids), "events")
     for start in range(0, len(event_ids), 500):
         chunk = list(event_ids[start : start + 500])
         members: dict[str, list[dict[str, Any]]] = {}
@@ -255,6 +271,8 @@ def refresh_events(
                     upsert_event(conn, event_id, shape, resolver=resolver, run_id=run_id)
                     conn.execute("UPDATE events SET created = updated WHERE id = ? AND created = ''", (event_id,))
                     done += 1
+        bar.update(len(chunk))
+    bar.close()
     return done
 
 
