@@ -63,10 +63,14 @@ def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The filters shared by ``events``, ``counts`` and ``export events``."""
 
     @click.option("--type", "types", multiple=True, callback=_check_types, help="Only this event type (repeatable).")
-    @click.option("--since", callback=_check_date, help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
-    @click.option("--until", callback=_check_date, help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
+    @click.option("--since", callback=_check_date, help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive: "
+                  "the event date, or the first report's publication for undated events (see --dates).")
+    @click.option("--until", callback=_check_date, help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive: "
+                  "the event date, or the first report's publication for undated events (see --dates).")
     @click.option("--dates", "date_field", type=click.Choice(["event", "published"]), default="event",
-                  show_default=True, help="Filter on the event date or on its first publication.")
+                  show_default=True, help="Which date --since/--until and the year/month/week counts use: "
+                  "'event' (the event date; an undated event goes by its first report's publication, "
+                  "marked 'first report') or 'published' (the first report's publication for all).")
     @click.option("--region", callback=_check_region, help="ISO 3166-2 code (RU-KGD) or region name.")
     @click.option("--unit", help="Unit number or name (\"255\", \"255th regiment\", «255-й полк»).")
     @click.option("--review", "review_status", callback=_check_review, help="Review status: new, confirmed, rejected, edited.")
@@ -79,6 +83,16 @@ def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def _date_note(kwargs: dict[str, Any]) -> str:
+    """Which date ``--since``/``--until`` went by, when one was given."""
+    if not (kwargs.get("since") or kwargs.get("until")):
+        return ""
+    if kwargs.get("date_field") == "published":
+        return " (--since/--until on the first report's publication date)"
+    return (" (--since/--until on the event date, or the first report's publication for undated events, "
+            "marked 'first report')")
 
 
 def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -118,13 +132,25 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
                f"updated: {stats.events_updated}, deleted: {stats.events_deleted}; relations: {stats.relations}")
 
 
-EVENT_COLUMNS = ("id", "date", "type", "unit", "regions", "sources", "languages", "review", "confidence")
+EVENT_COLUMNS = ("id", "date", "date_kind", "type", "unit", "regions", "sources", "languages", "review", "confidence")
+
+
+def date_label(event: dict[str, Any]) -> tuple[str, str]:
+    """(date, its kind) as listings show them: the event's own date and whether it is when it
+    occurred or when it was first published; for an undated event the day its first report was
+    published, marked "first report (undated)", the date filters and counts use for it."""
+    if event.get("date_used_from") == "event_date" and event.get("date"):
+        return str(event["date"]), str(event.get("date_kind") or "occurred")
+    if event.get("date_used_from") == "first_report":
+        return str(event["date_used"]), "first report (undated)"
+    return "", "undated"
 
 
 def _list_row(event: dict[str, Any]) -> dict[str, Any]:
     unit = event.get("unit") or {}
+    shown, kind = date_label(event)
     return {
-        "id": event["id"], "date": event.get("date"), "type": event["type"],
+        "id": event["id"], "date": shown, "date_kind": kind, "type": event["type"],
         "unit": unit.get("name") or unit.get("number"),
         "regions": ", ".join(r.get("iso") or r.get("name") or "" for r in event.get("home_regions") or []),
         "sources": len(event.get("sources") or []),
@@ -145,9 +171,10 @@ def _list_row(event: dict[str, Any]) -> dict[str, Any]:
 def events_command(ctx: Context, sort: str, asc: bool, offset: int, limit: int, as_json: bool,
                    as_csv: bool, **kwargs: Any) -> None:
     """List events, newest first, with filters; the total matching goes to stderr."""
-    rows, total = query_events(ctx.store, sort=sort, desc=not asc, limit=limit, offset=offset, **_filters(kwargs))
+    filters = _filters(kwargs)
+    rows, total = query_events(ctx.store, sort=sort, desc=not asc, limit=limit, offset=offset, **filters)
     events = list(events_as_dicts(ctx.store, rows))
-    click.echo(f"{total} events match", err=True)
+    click.echo(f"{total} events match" + _date_note(filters), err=True)
     if as_json:
         click.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
@@ -235,6 +262,9 @@ def counts_command(ctx: Context, by: str, include_rejected: bool, as_json: bool,
     emit_rows(counts.groups, [*dims, "events"], as_csv=as_csv)
     if not as_csv:
         click.echo(f"\n{counts.events} events, {counts.regions} distinct regions, {counts.units} distinct units")
+        click.echo(counts.date_note())
+    else:
+        click.echo(counts.date_note(), err=True)
 
 
 @click.group("export")
