@@ -15,25 +15,13 @@ from pathlib import Path
 import pytest
 
 from dissentwatch.publish.counts import count_events
-from dissentwatch.resolve.resolver import resolve_mentions
 from dissentwatch.store import Store
-from eventfactory import add_document, events_of, mention, save
-
-KGD = {"name": "Kaliningrad Oblast", "iso": "RU-KGD", "lat": 54.71, "lon": 20.51}
+from eventfactory import events_of, seed_dates
 
 
 @pytest.fixture
 def dates_store(store: Store) -> Iterator[Store]:
-    a = add_document(store, "tg/1", "Бойцы 5-й бригады записали видео 28 февраля.", published="2023-03-01T10:00:00Z")
-    save(store, a, mention(store, a, "video_appeal", "записали видео 28 февраля",
-                           fields={"date": "2023-02-28", "date_kind": "occurred",
-                                   "unit": {"name": "5-й бригады", "number": "5", "kind": "brigade"}}))
-    b = add_document(store, "tg/2", "Мобилизованные из Калининграда отказались ехать на фронт.",
-                     published="2023-04-10T10:00:00Z")
-    save(store, b, mention(store, b, "refusal", "отказались ехать на фронт", fields={"home_regions": [KGD]}))
-    c = add_document(store, "files/3", "Солдат дезертировал из части, сообщают родственники.")
-    save(store, c, mention(store, c, "desertion", "дезертировал из части"))
-    resolve_mentions(store)
+    seed_dates(store)
     yield store
 
 

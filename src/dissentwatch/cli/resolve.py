@@ -20,7 +20,7 @@ from dissentwatch.publish.export import (
     export_documents,
     export_events,
 )
-from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.publish.shape import date_label, event_as_dict, events_as_dicts
 from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.store.events import (
     SORTS,
@@ -135,20 +135,10 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
 EVENT_COLUMNS = ("id", "date", "date_kind", "type", "unit", "regions", "sources", "languages", "review", "confidence")
 
 
-def date_label(event: dict[str, Any]) -> tuple[str, str]:
-    """(date, its kind) as listings show them: the event's own date and whether it is when it
-    occurred or when it was first published; for an undated event the day its first report was
-    published, marked "first report (undated)", the date filters and counts use for it."""
-    if event.get("date_used_from") == "event_date" and event.get("date"):
-        return str(event["date"]), str(event.get("date_kind") or "occurred")
-    if event.get("date_used_from") == "first_report":
-        return str(event["date_used"]), "first report (undated)"
-    return "", "undated"
-
-
 def _list_row(event: dict[str, Any]) -> dict[str, Any]:
     unit = event.get("unit") or {}
-    shown, kind = date_label(event)
+    shown, kind = date_label(event.get("date"), event.get("date_kind"), event.get("date_used"),
+                             event.get("date_used_from"))
     return {
         "id": event["id"], "date": shown, "date_kind": kind, "type": event["type"],
         "unit": unit.get("name") or unit.get("number"),

@@ -74,6 +74,24 @@ def _shape(
     return shape
 
 
+def date_label(date: str | None, date_kind: str | None, used: str | None, used_from: str | None) -> tuple[str, str]:
+    """(date, its kind) as listings and pages show them: the event's own date and whether it is
+    when it occurred or when it was first published; for an undated event the day its first
+    report was published, marked "first report (undated)", the date filters and counts use for
+    it; ("", "undated") when nothing dates the event."""
+    if used_from == "event_date" and date:
+        return str(date), str(date_kind or "occurred")
+    if used_from == "first_report" and used:
+        return str(used), "first report (undated)"
+    return "", "undated"
+
+
+def row_date_label(row: sqlite3.Row) -> tuple[str, str]:
+    """:func:`date_label` of an ``events`` row."""
+    used, used_from = date_used(row["date"], row["sort_date"], row["first_published"])
+    return date_label(row["date"], row["date_kind"], used, used_from)
+
+
 def _keep_sourced(fields: dict[str, Any], members: Sequence[sqlite3.Row], locked: set[str]) -> None:
     """Blank what no current mention gives and no analyst set: a value left over from a source
     the event no longer has (a store written before merges and splits rebuilt events) is never

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from dissentwatch.publish.counts import count_events
 from dissentwatch.publish.export import CSV_COLUMNS, flatten_event
-from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.publish.shape import event_as_dict, events_as_dicts, row_date_label
 from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.review import EDITABLE_FIELDS, undoable
 from dissentwatch.review.values import edit_choices
@@ -54,8 +54,8 @@ EXPORT_LIMIT = 100_000
 @page()
 async def dashboard(request: Request) -> Response:
     store = store_of(request)
-    latest = store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
-                         "ORDER BY updated DESC LIMIT 10")
+    latest = [{**dict(r), "date_shown": row_date_label(r)[0], "date_kind": row_date_label(r)[1]} for r in store.query(
+        "SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' ORDER BY updated DESC LIMIT 10")]
     version = (store.scalar("SELECT MAX(updated) FROM events"), store.scalar("SELECT MAX(id) FROM decisions"),
                store.scalar("SELECT MAX(rowid) FROM documents"))
     summary = settings_of(request).cached("dashboard", lambda: _summary(store), version)
@@ -88,7 +88,7 @@ async def events_table(request: Request) -> Response:
 def _row_view(row: Any) -> dict[str, Any]:
     regions = json.loads(row["home_regions"] or "[]")
     return {
-        "id": row["id"], "type": row["type"], "date": row["date"] or (row["first_published"] or "")[:10],
+        "id": row["id"], "type": row["type"], "date": row_date_label(row)[0], "date_kind": row_date_label(row)[1],
         "unit": row["unit_name"] or " ".join(x for x in (row["unit_number"], row["unit_kind"]) if x),
         "regions": ", ".join(str(r.get("name") or r.get("iso") or "") for r in regions if isinstance(r, dict)),
         "sources": row["sources_count"], "confidence": round(float(row["confidence"]), 2),
