@@ -11,15 +11,18 @@ dead, grievances).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable, Iterable
+import pickle
+import sqlite3
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from dissentwatch.resolve.features import MentionFeatures, settings
 
-BLOCK_SCAN = 200  # most recent entries looked at per block
+BLOCK_SCAN = 200  # most recent entries looked at per block (a block keeps no more)
+PROFILES_IN_MEMORY = 4096  # event profiles kept in memory; the others wait in a temporary file
 _UNWINDOWED = frozenset({"root", "post", "post_cited"})  # a copy or a link names its source whatever the date
 GRIEVANCE_SETS = 64  # reports' complaint lists an event keeps to compare new reports with
 Adder = Callable[..., None]
@@ -372,11 +375,97 @@ class Assignment:
     absorbed: list[str] = field(default_factory=list)
 
 
+class Profiles(MutableMapping[str, EventProfile]):
+    """The event profiles of a run: the most recently used ``capacity`` in memory, the others
+    pickled into a private temporary SQLite file and read back when a mention meets them again.
+
+    Mentions come in publication order, so the events they meet are mostly recent ones; a run
+    over 100,000 mentions no longer holds every event's features at once. :meth:`shrink` moves
+    profiles out; it runs only between two mentions (``Clusterer.assign`` and ``add_existing``
+    call it first), so no profile a caller holds is ever written out while it still changes."""
+
+    def __init__(self, capacity: int | None = None) -> None:
+        self.capacity = capacity or PROFILES_IN_MEMORY
+        self._hot: OrderedDict[str, EventProfile] = OrderedDict()
+        self._cold: sqlite3.Connection | None = None
+        self._cold_ids: set[str] = set()
+        self.written = self.read = 0
+
+    def _file(self) -> sqlite3.Connection:
+        if self._cold is None:
+            self._cold = sqlite3.connect("")  # "": a private on-disk database, deleted when closed
+            self._cold.execute("CREATE TABLE profiles (id TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
+        return self._cold
+
+    def __getitem__(self, key: str) -> EventProfile:
+        profile = self._hot.get(key)
+        if profile is not None:
+            self._hot.move_to_end(key)
+            return profile
+        profile = self.peek(key)
+        if profile is None:
+            raise KeyError(key)
+        self._cold_ids.discard(key)
+        self._hot[key] = profile
+        return profile
+
+    def peek(self, key: str) -> EventProfile | None:
+        """The profile, read back if it was written out, without bringing it into memory for good."""
+        profile = self._hot.get(key)
+        if profile is not None or key not in self._cold_ids:
+            return profile
+        row = self._file().execute("SELECT data FROM profiles WHERE id = ?", (key,)).fetchone()
+        self.read += 1
+        loaded: EventProfile = pickle.loads(row[0])
+        return loaded
+
+    def __setitem__(self, key: str, profile: EventProfile) -> None:
+        self._hot[key] = profile
+        self._hot.move_to_end(key)
+        self._cold_ids.discard(key)
+
+    def __delitem__(self, key: str) -> None:
+        if self._hot.pop(key, None) is None:
+            if key not in self._cold_ids:
+                raise KeyError(key)
+            self._cold_ids.discard(key)
+            self._file().execute("DELETE FROM profiles WHERE id = ?", (key,))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._hot or key in self._cold_ids
+
+    def __iter__(self) -> Iterator[str]:
+        yield from list(self._hot)
+        yield from list(self._cold_ids)
+
+    def __len__(self) -> int:
+        return len(self._hot) + len(self._cold_ids)
+
+    def shrink(self) -> None:
+        """Write the least recently used profiles out until ``capacity`` are left in memory."""
+        if len(self._hot) <= self.capacity:
+            return
+        out = []
+        while len(self._hot) > self.capacity * 3 // 4:  # some room, so that writes come in batches
+            key, profile = self._hot.popitem(last=False)
+            out.append((key, pickle.dumps(profile, pickle.HIGHEST_PROTOCOL)))
+            self._cold_ids.add(key)
+        self._file().executemany("INSERT OR REPLACE INTO profiles (id, data) VALUES (?, ?)", out)
+        self.written += len(out)
+
+    def close(self) -> None:
+        if self._cold is not None:
+            self._cold.close()
+            self._cold = None
+        self._cold_ids.clear()
+
+
 class Clusterer:
     """Holds the event profiles and block index of one resolve run."""
 
-    def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None) -> None:
-        self.events: dict[str, EventProfile] = {}
+    def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None,
+                 profiles_in_memory: int | None = None) -> None:
+        self.events: Profiles = Profiles(profiles_in_memory)
         self.blocks: dict[tuple[Any, ...], list[Entry]] = {}
         self.redirect: dict[str, str] = {}
         self.threshold = float(settings()["threshold"])
@@ -389,6 +478,7 @@ class Clusterer:
 
     def add_existing(self, event_id: str, m: MentionFeatures, is_open: bool = True) -> None:
         """File a mention already linked to an event (from the store) under that event."""
+        self.events.shrink()
         profile = self.events.get(event_id)
         if profile is None:
             profile = self.events[event_id] = EventProfile(event_id, m.family, open=is_open)
@@ -400,10 +490,15 @@ class Clusterer:
             entries = self.blocks.setdefault(key, [])
             if not entries or entries[-1][1] != profile.id:
                 entries.append((m.published, profile.id))
+                if len(entries) >= 2 * BLOCK_SCAN:  # only the newest BLOCK_SCAN are ever looked at
+                    del entries[:-BLOCK_SCAN]
         if m.weak and self.similarity is not None:
             recent = self.recent.setdefault(m.family, [])
             if not recent or recent[-1][1] != profile.id:
                 recent.append((m.published, profile.id))
+                limit = int(settings()["embedding"]["max_candidates"])
+                if len(recent) >= 2 * limit:
+                    del recent[:-limit]
 
     def candidates(self, m: MentionFeatures) -> list[EventProfile]:
         seen: dict[str, EventProfile] = {}
@@ -433,6 +528,7 @@ class Clusterer:
 
     def assign(self, m: MentionFeatures) -> Assignment:
         """Join ``m`` to its best-scoring candidate event, or found a new event with it."""
+        self.events.shrink()  # between mentions: no profile is held by anyone
         best: tuple[float, dict[str, float], EventProfile] | None = None
         qualified: list[EventProfile] = []
         candidates = self.candidates(m)

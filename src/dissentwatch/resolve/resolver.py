@@ -44,6 +44,7 @@ class ResolveStats:
     relations: int = 0
     released: int = 0
     similarity_calls: int = 0
+    profiles_spilled: int = 0  # event profiles written to the run's temporary file (memory bound)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,6 +84,8 @@ def resolve_mentions(
         stats.events_deleted = delete_empty_events(store)
         with store.transaction() as conn:
             stats.relations = link_events(conn, _event_facts(store, clusterer))
+        stats.profiles_spilled = clusterer.events.written
+        clusterer.events.close()
         stats.similarity_calls = int(getattr(similarity, "calls", 0))
     except BaseException:
         store.finish_run(run_id, "failed", stats.as_dict())
@@ -290,7 +293,7 @@ def delete_empty_events(store: Store) -> int:
 
 def _cues(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any]) -> list[str]:
     """Denial / verdict cues of an event, kept in its fields for later runs' relations."""
-    profile: EventProfile | None = clusterer.events.get(event_id) if clusterer else None
+    profile: EventProfile | None = clusterer.events.peek(event_id) if clusterer else None
     if profile is None:
         return list(existing.get("cues") or [])
     return [name for name, on in (("denial", profile.denial), ("verdict", profile.verdict)) if on]
@@ -304,7 +307,7 @@ def _event_facts(store: Store, clusterer: Clusterer) -> Iterator[EventFacts]:
         unit = row["unit_canonical_id"] or (
             f"{row['unit_number']}/{row['unit_kind'] or ''}" if row["unit_number"] else None)
         cues = set(json.loads(row["cues"] or "[]"))
-        profile: EventProfile | None = clusterer.events.get(row["id"])
+        profile: EventProfile | None = clusterer.events.peek(row["id"])
         if profile is not None:
             cues = {name for name, on in (("denial", profile.denial), ("verdict", profile.verdict)) if on}
         yield EventFacts(row["id"], row["type"], unit, row["sort_date"],
