@@ -1,5 +1,6 @@
 """Resolve in bounded memory (issue 13, item 6): event profiles beyond a fixed number wait in a
-temporary file, blocks keep only the entries ever scanned, and the events come out the same."""
+temporary file, blocks keep only the entries ever scanned and go there too once no dated report
+would scan them, and the events come out the same."""
 
 from __future__ import annotations
 
@@ -53,11 +54,13 @@ def test_spilled_profiles_give_the_same_events(tmp_path: Path, monkeypatch: pyte
     tight.write_bytes(roomy.read_bytes())
     with Store(roomy) as store:
         wide = resolve_mentions(store)
-    assert wide.profiles_spilled == 0
+    assert wide.profiles_spilled == wide.blocks_spilled == 0
     monkeypatch.setattr(cluster, "PROFILES_IN_MEMORY", 16)
+    monkeypatch.setattr(cluster, "SWEEP_EVERY", 50)
     with Store(tight) as store:
         narrow = resolve_mentions(store)
     assert narrow.profiles_spilled > 100  # most of the ~350 events went out, many came back
+    assert narrow.blocks_spilled > 500  # and the blocks no dated report would scan any more
     assert narrow.events_founded == wide.events_founded > 100
     assert _outcome(tight) == _outcome(roomy)
 
@@ -130,3 +133,18 @@ def test_a_block_keeps_only_the_entries_it_scans(tmp_path: Path) -> None:
 def test_the_run_records_how_many_profiles_it_wrote_out(store: Store) -> None:
     stats = resolve_mentions(store)
     assert json.loads(json.dumps(stats.as_dict()))["profiles_spilled"] == 0
+
+
+def test_stale_blocks_leave_memory(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    _synthetic_store(path, 1200)
+    clusterer = Clusterer()
+    with Store(path) as store:
+        for m in iter_features(store):
+            clusterer.assign(m)
+            if m.published is not None:
+                clusterer.sweep(m.published)
+                window = max(clusterer.unit_window, clusterer.window)
+                assert all(e[-1][0] is None or e[-1][0] >= m.published - window for e in clusterer.blocks.values())
+    assert clusterer.blocks_spilled > 1000
+    clusterer.close()

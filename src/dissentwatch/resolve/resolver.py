@@ -45,6 +45,7 @@ class ResolveStats:
     released: int = 0
     similarity_calls: int = 0
     profiles_spilled: int = 0  # event profiles written to the run's temporary file (memory bound)
+    blocks_spilled: int = 0    # blocks moved there once no dated report would scan them
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -85,7 +86,8 @@ def resolve_mentions(
         with store.transaction() as conn:
             stats.relations = link_events(conn, _event_facts(store, clusterer))
         stats.profiles_spilled = clusterer.events.written
-        clusterer.events.close()
+        stats.blocks_spilled = clusterer.blocks_spilled
+        clusterer.close()
         stats.similarity_calls = int(getattr(similarity, "calls", 0))
     except BaseException:
         store.finish_run(run_id, "failed", stats.as_dict())
