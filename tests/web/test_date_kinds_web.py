@@ -85,3 +85,9 @@ def test_the_api_events_and_counts_say_it_too(client: tuple[TestClient, dict[str
     assert event["date_used"] == "2023-04-10" and event["date_used_from"] == "first_report"
     counts = c.get("/api/counts", params={"by": "month"}, headers=headers).json()
     assert counts["dates"]["first_report"] == 1
+
+
+def test_a_document_page_marks_its_events_date_kind(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, _ = client
+    page = " ".join(re.sub(r"<[^>]+>", " ", c.get("/documents/tg/2").text).split())
+    assert "2023-04-10 (first report (undated))" in page

@@ -203,7 +203,8 @@ def _related_views(store: Store, related: list[dict[str, Any]]) -> list[dict[str
     out = []
     for rel in related:
         other = get_event_row(store, rel["event_id"])
-        out.append({**rel, "type": other["type"] if other else None, "date": other["date"] if other else None})
+        shown, kind = row_date_label(other) if other else ("", "undated")
+        out.append({**rel, "type": other["type"] if other else None, "date": shown, "date_kind": kind})
     return out
 
 
@@ -228,7 +229,8 @@ async def document_page(request: Request) -> Response:
     spans = [(e["start"], e["end"], e["field"]) for e in store.query(
         'SELECT start, "end", field FROM evidence WHERE document_id = ?', (doc["id"],))]
     event_ids = sorted({m["event_id"] for m in mentions if m["event_id"]})
-    events = [r for r in (get_event_row(store, e) for e in event_ids) if r is not None]
+    events = [{**dict(r), "date_shown": row_date_label(r)[0], "date_kind": row_date_label(r)[1]}
+              for r in (get_event_row(store, e) for e in event_ids) if r is not None]
     aggregates = store.query("SELECT * FROM aggregates WHERE document_id = ? ORDER BY start", (doc["id"],))
     return render(request, "document.html", {
         "doc": doc, "segments": highlight(doc["text"], spans), "mentions": mentions,
