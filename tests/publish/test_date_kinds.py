@@ -98,3 +98,16 @@ def test_published_counts_group_by_publication_too(dates_store: Store, cli) -> N
 def test_an_event_page_json_has_the_date_used(dates_store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     shown = cli("event", _event(dates_store, "tg/2"))
     assert "date_used: 2023-04-10" in shown.stdout and "date_used_from: first_report" in shown.stdout
+
+
+def test_a_date_without_a_year_is_shown_though_no_filter_can_place_it(store: Store, cli) -> None:  # type: ignore[no-untyped-def]
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from eventfactory import add_document, mention, save
+
+    doc = add_document(store, "files/9", "Видео записано 6 марта бойцами полка.")  # no publication date
+    save(store, doc, mention(store, doc, "video_appeal", "Видео записано 6 марта", fields={"date": "--03-06"}))
+    resolve_mentions(store)
+    (event,) = json.loads(cli("export", "events").stdout)
+    assert (event["date"], event["date_used"], event["date_used_from"]) == ("--03-06", None, None)
+    assert "--03-06  occurred" in cli("events").stdout
+    assert "0 events match" in cli("events", "--since", "2000").stderr  # no year: no date filter matches it

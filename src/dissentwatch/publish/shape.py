@@ -79,7 +79,7 @@ def date_label(date: str | None, date_kind: str | None, used: str | None, used_f
     when it occurred or when it was first published; for an undated event the day its first
     report was published, marked "first report (undated)", the date filters and counts use for
     it; ("", "undated") when nothing dates the event."""
-    if used_from == "event_date" and date:
+    if date:  # its own date, also one no filter can place ("--03-06" and no dated report)
         return str(date), str(date_kind or "occurred")
     if used_from == "first_report" and used:
         return str(used), "first report (undated)"
