@@ -34,8 +34,13 @@ WORDS = ["бойцы", "мобилизованные", "полк", "бригад
 
 
 def synthetic_reports(n_mentions: int, seed: int = 7, start: date = date(2022, 3, 1), span_days: int = 1300,
-                      first_occurrence: int = 0) -> list[dict[str, Any]]:
-    """Reports (one mention each) of synthetic occurrences, with the occurrence as truth."""
+                      first_occurrence: int = 0, words_per_text: int = 40) -> list[dict[str, Any]]:
+    """Reports (one mention each) of synthetic occurrences, with the occurrence as truth.
+
+    ``words_per_text`` above 40 makes article-like texts: that many words of each occurrence's
+    story, a quoted sentence of the soldiers (the same in all its reports) and each report's own
+    wording, so that the mention spans, evidence quotes and text signatures are as large as
+    real ones."""
     rng = random.Random(seed)
     reports: list[dict[str, Any]] = []
     occurrence = first_occurrence
@@ -49,6 +54,10 @@ def synthetic_reports(n_mentions: int, seed: int = 7, start: date = date(2022, 3
             fields["home_regions"] = [{"name": r, "iso": r} for r in rng.sample(REGIONS, rng.randint(1, 3))]
         kind = rng.choice(TYPES)
         words = " ".join(rng.choice(WORDS) for _ in range(40))
+        if words_per_text > 40:
+            story = " ".join(f"{rng.choice(WORDS)}{rng.randrange(400)}" for _ in range(words_per_text))
+            said = " ".join(f"{rng.choice(WORDS)}{rng.randrange(400)}" for _ in range(25))
+            words = f"{story} «{said}» {words}"
         for copy in range(rng.randint(1, 8)):
             report = dict(fields)
             if rng.random() < 0.3:
@@ -56,6 +65,8 @@ def synthetic_reports(n_mentions: int, seed: int = 7, start: date = date(2022, 3
             published = day + timedelta(days=rng.randint(0, 4), hours=copy)
             verbatim = copy > 0 and rng.random() < 0.25
             text = words if verbatim else f"{words} {occurrence} {copy} {rng.random()}"
+            if words_per_text > 40 and not verbatim:
+                text += " " + " ".join(f"{rng.choice(WORDS)}{rng.randrange(4000)}" for _ in range(words_per_text // 2))
             reports.append({"occurrence": occurrence, "type": kind, "fields": report,
                             "published": published.isoformat() + "T00:00:00Z", "text": text, "verbatim": verbatim})
     return reports[:n_mentions]
@@ -76,11 +87,33 @@ def write_store(path: Path, reports: list[dict[str, Any]]) -> None:
             first_by_hash.setdefault(digest, i)
             conn.execute(
                 'INSERT INTO mentions (id, key, document_id, type, fields, confidence, extractor, start, "end", created) '
-                "VALUES (?, ?, ?, ?, ?, 0.7, 'bench', 0, 60, ?)",
-                (i, f"{i}:{r['type']}:0", i, r["type"], json.dumps(r["fields"]), now),
+                "VALUES (?, ?, ?, ?, ?, 0.7, 'bench', 0, ?, ?)",
+                (i, f"{i}:{r['type']}:0", i, r["type"], json.dumps(r["fields"]), span_end(r), now),
             )
             conn.execute('INSERT INTO evidence (mention_id, field, document_id, start, "end", quote) '
-                         "VALUES (?, 'type', ?, 0, 20, ?)", (i, i, r["text"][:20]))
+                         "VALUES (?, 'type', ?, 0, ?, ?)", (i, i, quote_end(r), r["text"][:quote_end(r)]))
+
+
+def span_end(report: dict[str, Any]) -> int:
+    """The mention's end: 60 characters of the short texts, the whole text (to 1,500) of long ones."""
+    return 60 if len(report["text"]) < 1000 else min(len(report["text"]), 1500)
+
+
+def quote_end(report: dict[str, Any]) -> int:
+    return 20 if len(report["text"]) < 1000 else 300
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size. ``getrusage``'s ``ru_maxrss`` survives ``exec``, so
+    in the resolve child it would report the generating parent's peak (the synthetic texts)
+    whenever that was higher; Linux's ``VmHWM`` belongs to the child's own memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def run_resolve(path: Path) -> dict[str, Any]:
@@ -91,7 +124,7 @@ def run_resolve(path: Path) -> dict[str, Any]:
     with Store(path) as store:
         stats = resolve_mentions(store)
     return {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(time.process_time() - cpu, 2),
-            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mib": peak_rss_mib(),
             "stats": stats.as_dict()}
 
 
@@ -121,6 +154,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mentions", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="write the store here and keep it")
+    parser.add_argument("--words", type=int, default=40,
+                        help="words per text: 40 (short texts, the original bench) or more (article-like, e.g. 300)")
     parser.add_argument("--resolve-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.resolve_only:
@@ -128,10 +163,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "bench.db"
-        base = synthetic_reports(args.mentions)
+        base = synthetic_reports(args.mentions, words_per_text=args.words)
         # the next day's news: 1% more mentions published in the last month of the period
         extra = synthetic_reports(args.mentions // 100, seed=8, start=date(2025, 9, 1), span_days=30,
-                                  first_occurrence=10**7)
+                                  first_occurrence=10**7, words_per_text=args.words)
         started = time.perf_counter()
         write_store(path, base)
         print(f"generated {len(base)} mentions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
@@ -157,8 +192,8 @@ def write_more(path: Path, reports: list[dict[str, Any]], offset: int) -> None:
             )
             conn.execute(
                 'INSERT INTO mentions (id, key, document_id, type, fields, confidence, extractor, start, "end", created) '
-                "VALUES (?, ?, ?, ?, ?, 0.7, 'bench', 0, 60, ?)",
-                (i, f"{i}:{r['type']}:0", i, r["type"], json.dumps(r["fields"]), now),
+                "VALUES (?, ?, ?, ?, ?, 0.7, 'bench', 0, ?, ?)",
+                (i, f"{i}:{r['type']}:0", i, r["type"], json.dumps(r["fields"]), span_end(r), now),
             )
 
 

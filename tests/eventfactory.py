@@ -45,3 +45,21 @@ def events_of(store: Store, external_id: str) -> set[str]:
     return {r[0] for r in store.query(
         "SELECT em.event_id FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
         "JOIN documents d ON d.id = m.document_id WHERE d.external_id = ?", (external_id,))}
+
+
+def seed_dates(store: Store) -> None:
+    """Three events: an appeal dated 28 February 2023 by its reports (first reported on 1 March),
+    an undated refusal first reported on 10 April 2023, an undated desertion of an undated report."""
+    from dissentwatch.resolve.resolver import resolve_mentions
+
+    kgd = {"name": "Kaliningrad Oblast", "iso": "RU-KGD", "lat": 54.71, "lon": 20.51}
+    a = add_document(store, "tg/1", "Бойцы 5-й бригады записали видео 28 февраля.", published="2023-03-01T10:00:00Z")
+    save(store, a, mention(store, a, "video_appeal", "записали видео 28 февраля",
+                           fields={"date": "2023-02-28", "date_kind": "occurred",
+                                   "unit": {"name": "5-й бригады", "number": "5", "kind": "brigade"}}))
+    b = add_document(store, "tg/2", "Мобилизованные из Калининграда отказались ехать на фронт.",
+                     published="2023-04-10T10:00:00Z")
+    save(store, b, mention(store, b, "refusal", "отказались ехать на фронт", fields={"home_regions": [kgd]}))
+    c = add_document(store, "files/3", "Солдат дезертировал из части, сообщают родственники.")
+    save(store, c, mention(store, c, "desertion", "дезертировал из части"))
+    resolve_mentions(store)

@@ -36,7 +36,7 @@ def test_counts_command_answers_the_question_in_one_call(events_store: Store, cl
     assert "2 events, 3 distinct regions" in result.output
     data = json.loads(cli("counts", "--by", "type,month,region", "--json").output)
     assert data["total"]["events"] == 3 and data["by"] == ["type", "month", "region"]
-    rows = list(csv.DictReader(io.StringIO(cli("counts", "--by", "region", "--csv").output)))
+    rows = list(csv.DictReader(io.StringIO(cli("counts", "--by", "region", "--csv").stdout)))
     assert {r["region"] for r in rows} == {"RU-KGD", "RU-MOS", "RU-MUR", ""}
     bad = cli("counts", "--by", "colour")
     assert bad.exit_code != 0 and "cannot count by" in bad.output

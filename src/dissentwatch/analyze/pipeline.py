@@ -25,6 +25,7 @@ from dissentwatch.analyze.normalise import matching_view
 from dissentwatch.analyze.segment import SEGMENT_VERSION, Candidate, Segment, segment_candidates
 from dissentwatch.analyze.text import Sentence, sentences, trim_span
 from dissentwatch.models import Aggregate, Evidence, Mention, utcnow
+from dissentwatch.progress import ProgressFactory, stage
 from dissentwatch.store import Store
 from dissentwatch.store.mentions import documents_to_analyze, save_analysis
 
@@ -359,7 +360,7 @@ def analyze_ids(store: Store, ids: Sequence[int], command: str) -> AnalyzeStats:
 
 def analyze_store(
     store: Store, limit: int | None = None, batch_size: int = 500, workers: int = 1,
-    command: str = "analyze", progress: Callable[[int], None] | None = None, embeddings: bool = False,
+    command: str = "analyze", progress: ProgressFactory | None = None, embeddings: bool = False,
     model: Any = "default",
 ) -> AnalyzeStats:
     """Analyze every document that needs it; one transaction per batch; the run is recorded.
@@ -367,7 +368,8 @@ def analyze_store(
     ``model`` is the learned detection model (``learn.model.DetectionModel``): "default" for the
     packaged one (the rules alone when its encoders are not installed), None for the rules alone.
     ``embeddings`` turns on the prototype-similarity fallback (``analyze.embeddings``) of the rules
-    alone. Both are part of the extractor name, so switching re-analyzes.
+    alone. Both are part of the extractor name, so switching re-analyzes. ``progress`` draws one
+    stage, its total the documents to analyze.
     """
     use_model(model)
     OPTIONS["embeddings"] = embeddings and MODEL["model"] is None
@@ -378,6 +380,7 @@ def analyze_store(
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 and len(todo) > batch_size else None
     batches = _Batches(pool)
     status = "failed"
+    bar = stage(progress, "analyze", len(todo), "docs")
     try:
         chunks = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
         current = _rows(store, chunks[0]) if chunks else None
@@ -390,14 +393,14 @@ def analyze_store(
             _write_batch(store, results, current[1], current[2], extractor, run_id)
             for analysis in results:
                 stats.add(analysis)
-            if progress:
-                progress(len(results))
+            bar.update(len(results))
             current, pending = following, next_pending
         status = "ok"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
+        bar.close()
         if pool is not None:
             pool.terminate()
         stats.seconds = time.perf_counter() - started

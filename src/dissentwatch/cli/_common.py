@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from dissentwatch.progress import ProgressFactory, progress_for
 from dissentwatch.store import Store, StoreError, default_db_path
 
 
@@ -40,6 +41,11 @@ class Context:
     def show_progress(self) -> bool:
         return not self.quiet and sys.stderr.isatty()
 
+    @property
+    def progress(self) -> ProgressFactory | None:
+        """Progress bars with totals and ETA on stderr: only on a terminal and without -q."""
+        return progress_for(self.quiet)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -49,6 +55,17 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.ensure_object(Context).quiet = True
+    return value
+
+
+def quiet_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``-q/--quiet`` on a long-running command too (``dissentwatch analyze -q``), the same as
+    ``dissentwatch -q analyze``: no progress bars."""
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
+                        help="No progress bars (they show only on a terminal anyway).")(func)
 
 
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:

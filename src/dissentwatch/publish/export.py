@@ -31,7 +31,8 @@ DOCUMENT_FORMATS = ("json", "ndjson", "csv", "parquet")
 PAGE = 500
 
 CSV_COLUMNS: tuple[str, ...] = (
-    "id", "type", "by_relatives", "date", "date_precision", "date_kind", "unit_name", "unit_number",
+    "id", "type", "by_relatives", "date", "date_precision", "date_kind", "date_used", "date_used_from",
+    "unit_name", "unit_number",
     "unit_kind", "unit_canonical_id", "affiliation", "status", "participants_min", "participants_max",
     "faces_covered", "spokesperson", "home_regions_iso", "home_regions_name", "location_name",
     "location_lat", "location_lon", "location_precision", "addressee", "grievances", "demands",
@@ -65,7 +66,7 @@ def flatten_event(event: dict[str, Any]) -> dict[str, Any]:
     sources = event.get("sources") or []
     row = {
         **{k: event.get(k) for k in ("id", "type", "by_relatives", "date", "date_precision", "date_kind",
-                                     "affiliation", "status", "faces_covered", "spokesperson", "addressee",
+                                     "date_used", "date_used_from", "affiliation", "status", "faces_covered", "spokesperson", "addressee",
                                      "killed_claimed", "wounded_claimed", "confidence", "review_status")},
         "unit_name": unit.get("name"), "unit_number": unit.get("number"), "unit_kind": unit.get("kind"),
         "unit_canonical_id": unit.get("canonical_id"), "participants_min": low, "participants_max": high,

@@ -3,7 +3,10 @@
 The stored ``events.fields`` JSON holds the aggregated field values; review columns
 (``review_status``, ``confidence``), sources, evidence and relations are read live from their
 tables so that an analyst's action shows at once. Keys come out in the documented order; keys
-added later (``wounded_claimed``, ``disclaimers``, ``sort_date`` ...) follow them.
+added later (``wounded_claimed``, ``disclaimers`` ...) follow them, first ``date_used`` and
+``date_used_from``: the date filters, counts and the timeline go by, and whether it is the
+event's own date (``event_date``) or, for an undated event, its first report's publication
+(``first_report``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ from typing import Any
 
 from dissentwatch.resolve.places import region_iso
 from dissentwatch.store import Store
-from dissentwatch.store.events import event_document_ids, event_mention_rows, get_event_row
+from dissentwatch.store.events import (
+    date_used,
+    event_document_ids,
+    event_mention_rows,
+    get_event_row,
+)
 
 EXPORT_KEYS: tuple[str, ...] = (
     "id", "type", "by_relatives", "date", "date_precision", "date_kind", "unit", "affiliation",
@@ -109,8 +117,28 @@ def _shape(
     _keep_sourced(fields, members, set(json.loads(row["locked_fields"] or "[]")))
     fields["evidence"] = [_public(e) for e in evidence if _has_value(fields, e["field"]) and _supports(fields, e)]
     shape = {key: fields.get(key, [] if key in LIST_KEYS else None) for key in EXPORT_KEYS}
+    shape["date_used"], shape["date_used_from"] = date_used(
+        json.loads(row["fields"] or "{}").get("date"), row["sort_date"], row["first_published"])
     shape.update({k: v for k, v in fields.items() if k not in shape and k not in INTERNAL_KEYS})
     return shape
+
+
+def date_label(date: str | None, date_kind: str | None, used: str | None, used_from: str | None) -> tuple[str, str]:
+    """(date, its kind) as listings and pages show them: the event's own date and whether it is
+    when it occurred or when it was first published; for an undated event the day its first
+    report was published, marked "first report (undated)", the date filters and counts use for
+    it; ("", "undated") when nothing dates the event."""
+    if date:  # its own date, also one no filter can place ("--03-06" and no dated report)
+        return str(date), str(date_kind or "occurred")
+    if used_from == "first_report" and used:
+        return str(used), "first report (undated)"
+    return "", "undated"
+
+
+def row_date_label(row: sqlite3.Row) -> tuple[str, str]:
+    """:func:`date_label` of an ``events`` row."""
+    used, used_from = date_used(row["date"], row["sort_date"], row["first_published"])
+    return date_label(row["date"], row["date_kind"], used, used_from)
 
 
 def _keep_sourced(fields: dict[str, Any], members: Sequence[sqlite3.Row], locked: set[str]) -> None:

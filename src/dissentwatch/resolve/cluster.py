@@ -11,15 +11,19 @@ dead, grievances).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable, Iterable
+import pickle
+import sqlite3
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from dissentwatch.resolve.features import MentionFeatures, settings
 
-BLOCK_SCAN = 200  # most recent entries looked at per block
+BLOCK_SCAN = 200  # most recent entries looked at per block (a block keeps no more)
+PROFILES_IN_MEMORY = 4096  # event profiles kept in memory; the others wait in a temporary file
+SWEEP_EVERY = 2000  # mentions between two moves of stale blocks to the temporary file
 _UNWINDOWED = frozenset({"root", "post", "post_cited"})  # a copy or a link names its source whatever the date
 GRIEVANCE_SETS = 64  # reports' complaint lists an event keeps to compare new reports with
 Adder = Callable[..., None]
@@ -372,18 +376,127 @@ class Assignment:
     absorbed: list[str] = field(default_factory=list)
 
 
+class Spill:
+    """A run's private temporary SQLite file (created on first use, deleted when closed): event
+    profiles and blocks that wait out of memory."""
+
+    def __init__(self) -> None:
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def used(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = sqlite3.connect("")  # "": a private on-disk database, deleted when closed
+            self._conn.execute("CREATE TABLE profiles (id TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
+            self._conn.execute("CREATE TABLE blocks (key TEXT PRIMARY KEY, last_event TEXT, entries BLOB) WITHOUT ROWID")
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class Profiles(MutableMapping[str, EventProfile]):
+    """The event profiles of a run: the most recently used ``capacity`` in memory, the others
+    pickled into a private temporary SQLite file and read back when a mention meets them again.
+
+    Mentions come in publication order, so the events they meet are mostly recent ones; a run
+    over 100,000 mentions no longer holds every event's features at once. :meth:`shrink` moves
+    profiles out; it runs only between two mentions (``Clusterer.assign`` and ``add_existing``
+    call it first), so no profile a caller holds is ever written out while it still changes."""
+
+    def __init__(self, capacity: int | None = None, spill: Spill | None = None) -> None:
+        self.capacity = capacity or PROFILES_IN_MEMORY
+        self._hot: OrderedDict[str, EventProfile] = OrderedDict()
+        self._spill = spill or Spill()
+        self._cold_ids: set[str] = set()
+        self.written = self.read = 0
+
+    def _file(self) -> sqlite3.Connection:
+        return self._spill.conn
+
+    def __getitem__(self, key: str) -> EventProfile:
+        profile = self._hot.get(key)
+        if profile is not None:
+            self._hot.move_to_end(key)
+            return profile
+        profile = self.peek(key)
+        if profile is None:
+            raise KeyError(key)
+        self._cold_ids.discard(key)
+        self._hot[key] = profile
+        return profile
+
+    def peek(self, key: str) -> EventProfile | None:
+        """The profile, read back if it was written out, without bringing it into memory for good."""
+        profile = self._hot.get(key)
+        if profile is not None or key not in self._cold_ids:
+            return profile
+        row = self._file().execute("SELECT data FROM profiles WHERE id = ?", (key,)).fetchone()
+        self.read += 1
+        loaded: EventProfile = pickle.loads(row[0])
+        return loaded
+
+    def __setitem__(self, key: str, profile: EventProfile) -> None:
+        self._hot[key] = profile
+        self._hot.move_to_end(key)
+        self._cold_ids.discard(key)
+
+    def __delitem__(self, key: str) -> None:
+        if self._hot.pop(key, None) is None:
+            if key not in self._cold_ids:
+                raise KeyError(key)
+            self._cold_ids.discard(key)
+            self._file().execute("DELETE FROM profiles WHERE id = ?", (key,))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._hot or key in self._cold_ids
+
+    def __iter__(self) -> Iterator[str]:
+        yield from list(self._hot)
+        yield from list(self._cold_ids)
+
+    def __len__(self) -> int:
+        return len(self._hot) + len(self._cold_ids)
+
+    def shrink(self) -> None:
+        """Write the least recently used profiles out until ``capacity`` are left in memory."""
+        if len(self._hot) <= self.capacity:
+            return
+        out = []
+        while len(self._hot) > self.capacity * 3 // 4:  # some room, so that writes come in batches
+            key, profile = self._hot.popitem(last=False)
+            out.append((key, pickle.dumps(profile, pickle.HIGHEST_PROTOCOL)))
+            self._cold_ids.add(key)
+        self._file().executemany("INSERT OR REPLACE INTO profiles (id, data) VALUES (?, ?)", out)
+        self.written += len(out)
+
+    def close(self) -> None:
+        self._spill.close()
+        self._cold_ids.clear()
+
+
 class Clusterer:
     """Holds the event profiles and block index of one resolve run."""
 
     def __init__(
-        self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None, *,
-        max_mentions: int | None = None, max_span_days: int | None = None,
+        self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None,
+        profiles_in_memory: int | None = None, *, max_mentions: int | None = None,
+        max_span_days: int | None = None,
     ) -> None:
         cap = settings().get("cluster_cap", {})
         self.max_mentions = int(max_mentions if max_mentions is not None else cap.get("max_mentions", 1000))
         self.max_span_days = int(max_span_days if max_span_days is not None else cap.get("max_span_days", 730))
         self.capped: dict[str, str] = {}  # events that reached the cap: "mentions" or "span"
-        self.events: dict[str, EventProfile] = {}
+        self.spill = Spill()
+        self.events: Profiles = Profiles(profiles_in_memory, self.spill)
+        self.blocks_spilled = 0
+        self._since_sweep = 0
         self.blocks: dict[tuple[Any, ...], list[Entry]] = {}
         self.redirect: dict[str, str] = {}
         self.threshold = float(settings()["threshold"])
@@ -396,6 +509,7 @@ class Clusterer:
 
     def add_existing(self, event_id: str, m: MentionFeatures, is_open: bool = True) -> None:
         """File a mention already linked to an event (from the store) under that event."""
+        self.events.shrink()
         profile = self.events.get(event_id)
         if profile is None:
             profile = self.events[event_id] = EventProfile(event_id, m.family, open=is_open)
@@ -404,19 +518,32 @@ class Clusterer:
     def _file(self, profile: EventProfile, m: MentionFeatures) -> None:
         profile.add(m)
         for key in block_keys(m):
-            entries = self.blocks.setdefault(key, [])
+            entries = self.blocks.get(key)
+            if entries is None:
+                if self.spill.used and self._spilled_last(key) == profile.id:
+                    continue  # as if the block were still here: its newest entry is this event
+                entries = self.blocks[key] = []
             if not entries or entries[-1][1] != profile.id:
                 entries.append((m.published, profile.id))
+                if len(entries) >= 2 * BLOCK_SCAN:  # only the newest BLOCK_SCAN are ever looked at
+                    del entries[:-BLOCK_SCAN]
         if m.weak and self.similarity is not None:
             recent = self.recent.setdefault(m.family, [])
             if not recent or recent[-1][1] != profile.id:
                 recent.append((m.published, profile.id))
+                limit = int(settings()["embedding"]["max_candidates"])
+                if len(recent) >= 2 * limit:
+                    del recent[:-limit]
 
     def candidates(self, m: MentionFeatures) -> list[EventProfile]:
         seen: dict[str, EventProfile] = {}
         for key in lookup_keys(m):
             window = (None if key[0] in _UNWINDOWED else self.unit_window if key[0] == "unit" else self.window)
-            self._scan(seen, self.blocks.get(key, []), m, BLOCK_SCAN, window)
+            entries = self.blocks.get(key, [])
+            if self.spill.used and (window is None or m.published is None):
+                # the older entries moved out are still in reach of a copy, a link, an undated report
+                entries = self._spilled(key) + entries
+            self._scan(seen, entries, m, BLOCK_SCAN, window)
         if m.weak and self.similarity is not None:
             limit = int(settings()["embedding"]["max_candidates"])
             self._scan(seen, self.recent.get(m.family, []), m, limit, self.window)
@@ -440,6 +567,10 @@ class Clusterer:
 
     def assign(self, m: MentionFeatures) -> Assignment:
         """Join ``m`` to its best-scoring candidate event, or found a new event with it."""
+        self.events.shrink()  # between mentions: no profile is held by anyone
+        self._since_sweep += 1
+        if m.published is not None and self._since_sweep >= SWEEP_EVERY:
+            self.sweep(m.published)
         best: tuple[float, dict[str, float], EventProfile] | None = None
         qualified: list[EventProfile] = []
         candidates = self.candidates(m)
@@ -477,6 +608,45 @@ class Clusterer:
         if best is not None:
             reason["best_other"] = {"event_id": best[2].id, "score": best[0], "signals": best[1]}
         return Assignment(m.id, event_id, 1.0, reason, founded=True)
+
+    def sweep(self, now: int) -> None:
+        """Move out the blocks whose newest entry is older than their window before ``now`` (the
+        publication day of the mention being placed; later ones are no earlier). A dated report
+        would stop scanning at that entry anyway; copies, links and undated reports, which look
+        at entries of any age, read them back (:meth:`_spilled`)."""
+        self._since_sweep = 0
+        stale = []
+        for key, entries in self.blocks.items():
+            window = self.unit_window if key[0] == "unit" else self.window
+            published = entries[-1][0] if entries else None
+            if published is not None and published < now - window:
+                stale.append(key)
+        if not stale:
+            return
+        conn = self.spill.conn
+        for key in stale:
+            entries = self.blocks.pop(key)
+            name = repr(key)
+            row = conn.execute("SELECT entries FROM blocks WHERE key = ?", (name,)).fetchone()
+            if row is not None:
+                entries = pickle.loads(row[0]) + entries
+            conn.execute("INSERT OR REPLACE INTO blocks (key, last_event, entries) VALUES (?, ?, ?)",
+                         (name, entries[-1][1], pickle.dumps(entries[-BLOCK_SCAN:], pickle.HIGHEST_PROTOCOL)))
+        self.blocks_spilled += len(stale)
+
+    def _spilled(self, key: tuple[Any, ...]) -> list[Entry]:
+        row = self.spill.conn.execute("SELECT entries FROM blocks WHERE key = ?", (repr(key),)).fetchone()
+        entries: list[Entry] = pickle.loads(row[0]) if row else []
+        return entries
+
+    def _spilled_last(self, key: tuple[Any, ...]) -> str | None:
+        row = self.spill.conn.execute("SELECT last_event FROM blocks WHERE key = ?", (repr(key),)).fetchone()
+        return str(row[0]) if row else None
+
+    def close(self) -> None:
+        """Delete the run's temporary file."""
+        self.events.close()
+        self.spill.close()
 
     def _absorb(self, target: EventProfile, other: EventProfile) -> bool:
         """Fold ``other`` into ``target`` when a mention qualifies for both, nothing contradicts

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from dissentwatch.progress import ProgressFactory, stage
 from dissentwatch.resolve.aggregate import aggregate_event
 from dissentwatch.resolve.cluster import Assignment, Clusterer, EventProfile
 from dissentwatch.resolve.features import MentionFeatures, iter_features, settings
@@ -44,6 +45,8 @@ class ResolveStats:
     released: int = 0
     similarity_calls: int = 0
     capped: dict[str, str] = field(default_factory=dict)  # event id: "mentions" or "span"
+    profiles_spilled: int = 0  # event profiles written to the run's temporary file (memory bound)
+    blocks_spilled: int = 0    # blocks moved there once no dated report would scan them
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,14 +71,16 @@ def resolver_name(similarity: bool) -> str:
 
 def resolve_mentions(
     store: Store, *, rebuild: bool = False, similarity: Callable[..., float | None] | None = None,
-    progress: Callable[[int], None] | None = None, max_mentions: int | None = None,
+    progress: ProgressFactory | None = None, max_mentions: int | None = None,
     max_span_days: int | None = None,
 ) -> ResolveStats:
     """Place unlinked mentions into events; re-aggregate what changed; recompute relations.
 
     No event grows past ``max_mentions`` mentions or ``max_span_days`` days of publications
     (defaults: ``cluster_cap`` in ``data/resolve.json``): the events that would are listed in
-    ``stats.capped`` and flagged in their fields (``cluster_capped``), for an analyst to check."""
+    ``stats.capped`` and flagged in their fields (``cluster_capped``), for an analyst to check.
+    ``progress`` draws three stages, each with its total counted first: the mentions already in
+    events read back, the new mentions placed, the events re-aggregated."""
     stats = ResolveStats()
     run_id = store.start_run("resolve", "resolve --rebuild" if rebuild else "resolve",
                              {"resolver": resolver_name(similarity is not None)})
@@ -84,7 +89,8 @@ def resolve_mentions(
             stats.released = release_mentions(store)
         clusterer = Clusterer(similarity, max_mentions=max_mentions, max_span_days=max_span_days)
         new_ids = _new_mention_ids(store)
-        stats.mentions_seen = _load_existing(store, clusterer, similarity is not None, _window(store, new_ids))
+        stats.mentions_seen = _load_existing(store, clusterer, similarity is not None, _window(store, new_ids),
+                                             progress)
         touched = _place_new(store, clusterer, stats, run_id, progress, new_ids)
         touched |= _changed_events(store)
         stats.capped = dict(clusterer.capped)
@@ -92,10 +98,13 @@ def resolve_mentions(
         if rebuild:
             touched |= _live_events(store)  # repairs events an older merge or split left stale
         stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None),
-                                              clusterer)
+                                              clusterer, progress)
         stats.events_deleted = delete_empty_events(store)
         with store.transaction() as conn:
             stats.relations = link_events(conn, _event_facts(store, clusterer))
+        stats.profiles_spilled = clusterer.events.written
+        stats.blocks_spilled = clusterer.blocks_spilled
+        clusterer.close()
         stats.similarity_calls = int(getattr(similarity, "calls", 0))
     except BaseException:
         store.finish_run(run_id, "failed", stats.as_dict())
@@ -131,7 +140,8 @@ def _window(store: Store, new_ids: Sequence[int]) -> tuple[str, str] | None:
     return (str(date.fromisoformat(low) - timedelta(days=days)), str(date.fromisoformat(high) + timedelta(days=days)))
 
 
-def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool, window: tuple[str, str] | None) -> int:
+def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool, window: tuple[str, str] | None,
+                   progress: ProgressFactory | None = None) -> int:
     """File the mentions already in events (within ``window`` of publication days, plus
     undated ones) under their events."""
     targets = _merge_targets(store)
@@ -142,11 +152,18 @@ def _load_existing(store: Store, clusterer: Clusterer, keep_text: bool, window: 
     if window:
         where += " AND (d.published IS NULL OR substr(d.published, 1, 10) BETWEEN ? AND ?)"
         params = window
-    for m in iter_features(store, where, params, keep_text=keep_text):
-        event_id = links[m.id]
-        target = targets.get(event_id, event_id)
-        clusterer.add_existing(target, m, is_open=target not in targets)
-        count += 1
+    total = int(store.scalar(
+        f"SELECT COUNT(*) FROM mentions m JOIN documents d ON d.id = m.document_id WHERE {where}", params) or 0)
+    bar = stage(progress, "resolve: mentions in events", total, "mentions")
+    try:
+        for m in iter_features(store, where, params, keep_text=keep_text):
+            event_id = links[m.id]
+            target = targets.get(event_id, event_id)
+            clusterer.add_existing(target, m, is_open=target not in targets)
+            count += 1
+            bar.update(1)
+    finally:
+        bar.close()
     clusterer.redirect.update(targets)
     clusterer.frozen = {r[0] for r in store.query(
         "SELECT id FROM events WHERE review_status != 'new' OR merged_into IS NOT NULL OR locked_fields != '[]' "
@@ -186,25 +203,27 @@ def _features_in_order(store: Store, ids: Sequence[int], keep_text: bool) -> Ite
 
 def _place_new(
     store: Store, clusterer: Clusterer, stats: ResolveStats, run_id: int,
-    progress: Callable[[int], None] | None, ids: Sequence[int],
+    progress: ProgressFactory | None, ids: Sequence[int],
 ) -> set[str]:
     touched: set[str] = set()
     batch: list[tuple[Assignment, MentionFeatures]] = []
-    for m in _features_in_order(store, ids, keep_text=clusterer.similarity is not None):
-        assignment = clusterer.assign(m)
-        batch.append((assignment, m))
-        touched.add(assignment.event_id)
-        stats.mentions_placed += 1
-        stats.events_founded += assignment.founded
-        stats.events_joined += not assignment.founded
-        if len(batch) >= BATCH:
-            _write_links(store, batch, run_id)
-            batch = []
-            if progress:
-                progress(BATCH)
-    _write_links(store, batch, run_id)
-    if progress and batch:
-        progress(len(batch))
+    bar = stage(progress, "resolve: new mentions", len(ids), "mentions")
+    try:
+        for m in _features_in_order(store, ids, keep_text=clusterer.similarity is not None):
+            assignment = clusterer.assign(m)
+            batch.append((assignment, m))
+            touched.add(assignment.event_id)
+            stats.mentions_placed += 1
+            stats.events_founded += assignment.founded
+            stats.events_joined += not assignment.founded
+            if len(batch) >= BATCH:
+                _write_links(store, batch, run_id)
+                bar.update(len(batch))
+                batch = []
+        _write_links(store, batch, run_id)
+        bar.update(len(batch))
+    finally:
+        bar.close()
     return touched
 
 
@@ -253,10 +272,11 @@ def _changed_events(store: Store) -> set[str]:
 
 def refresh_events(
     store: Store, event_ids: Sequence[str], run_id: int | None = None, resolver: str = "",
-    clusterer: Clusterer | None = None,
+    clusterer: Clusterer | None = None, progress: ProgressFactory | None = None,
 ) -> int:
     """Re-aggregate the given events from their mentions (locked fields kept)."""
     done = 0
+    bar = stage(progress, "resolve: events", len(event_ids), "events")
     for start in range(0, len(event_ids), 500):
         chunk = list(event_ids[start : start + 500])
         members: dict[str, list[dict[str, Any]]] = {}
@@ -276,6 +296,8 @@ def refresh_events(
                     upsert_event(conn, event_id, shape, resolver=resolver, run_id=run_id)
                     conn.execute("UPDATE events SET created = updated WHERE id = ? AND created = ''", (event_id,))
                     done += 1
+        bar.update(len(chunk))
+    bar.close()
     return done
 
 
@@ -304,7 +326,7 @@ def _capped(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any]
 
 def _cues(clusterer: Clusterer | None, event_id: str, existing: dict[str, Any]) -> list[str]:
     """Denial / verdict cues of an event, kept in its fields for later runs' relations."""
-    profile: EventProfile | None = clusterer.events.get(event_id) if clusterer else None
+    profile: EventProfile | None = clusterer.events.peek(event_id) if clusterer else None
     if profile is None:
         return list(existing.get("cues") or [])
     return [name for name, on in (("denial", profile.denial), ("verdict", profile.verdict)) if on]
@@ -318,7 +340,7 @@ def _event_facts(store: Store, clusterer: Clusterer) -> Iterator[EventFacts]:
         unit = row["unit_canonical_id"] or (
             f"{row['unit_number']}/{row['unit_kind'] or ''}" if row["unit_number"] else None)
         cues = set(json.loads(row["cues"] or "[]"))
-        profile: EventProfile | None = clusterer.events.get(row["id"])
+        profile: EventProfile | None = clusterer.events.peek(row["id"])
         if profile is not None:
             cues = {name for name, on in (("denial", profile.denial), ("verdict", profile.verdict)) if on}
         yield EventFacts(row["id"], row["type"], unit, row["sort_date"],

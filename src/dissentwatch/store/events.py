@@ -17,6 +17,26 @@ from dissentwatch.models import utcnow
 from dissentwatch.store import Store
 from dissentwatch.store.documents import fts_query
 
+DATE_USED = "COALESCE(e.sort_date, substr(e.first_published, 1, 10))"
+"""The day (or month, or year) an event is filtered (``--since``/``--until``), counted by month
+and placed on the timeline by: its own date where it has one (a date without a year takes the
+year of its first report), else the day its first source was published."""
+DATE_USED_FROM = (
+    f"CASE WHEN {DATE_USED} IS NULL THEN NULL "
+    "WHEN COALESCE(json_extract(e.fields, '$.date'), '') != '' THEN 'event_date' ELSE 'first_report' END")
+"""Where :data:`DATE_USED` comes from: ``event_date``, ``first_report`` (an undated event, placed
+by its first source's publication) or NULL (nothing dates it: no date filter matches it)."""
+DATE_USED_FROM_VALUES = ("event_date", "first_report")
+
+
+def date_used(event_date: str | None, sort_date: str | None, first_published: str | None) -> tuple[str | None, str | None]:
+    """(:data:`DATE_USED`, :data:`DATE_USED_FROM`) of one event, in Python."""
+    used = sort_date or (first_published[:10] if first_published else None)
+    if used is None:
+        return None, None
+    return used, "event_date" if event_date else "first_report"
+
+
 SORTS: dict[str, str] = {
     "date": "COALESCE(e.sort_date, e.first_published, '')",
     "published": "COALESCE(e.first_published, '')",
@@ -284,7 +304,7 @@ def event_filters(**f: Any) -> tuple[list[str], list[Any]]:
         values = [f.get(column)] if isinstance(f.get(column), str) else list(f.get(column) or [])
         if values:
             add(f"e.{column} IN ({','.join('?' * len(values))})", *values)
-    date_expr = "COALESCE(e.sort_date, substr(e.first_published, 1, 10))"
+    date_expr = DATE_USED
     if f.get("date_field") == "published":
         date_expr = "substr(e.first_published, 1, 10)"
     f = {k: f.get(k) for k in ("since", "until", "region", "unit", "language", "outlet", "q")}

@@ -151,8 +151,10 @@ _FILTERS: list[tuple[str, str, dict[str, Any]]] = [
     ("type", "event type (repeatable)", {"type": "array", "items": {"type": "string", "enum": [
         "video_appeal", "written_appeal", "refusal", "mutiny", "desertion", "dismissal", "prosecution",
         "legal_challenge"]}}),
-    ("since", "first date, inclusive: 2023, 2023-03 or 2023-03-06", {"type": "string", "pattern": DATE_PATTERN}),
-    ("until", "last date, inclusive", {"type": "string", "pattern": DATE_PATTERN}),
+    ("since", "first date, inclusive: 2023, 2023-03 or 2023-03-06; compared with the event's date_used: its "
+     "event date, or for an undated event its first report's publication (date_used_from first_report)",
+     {"type": "string", "pattern": DATE_PATTERN}),
+    ("until", "last date, inclusive; compared with date_used, as since", {"type": "string", "pattern": DATE_PATTERN}),
     ("region", "ISO 3166-2 code of a region of the gazetteer (its name, in any language, is accepted too)",
      {"type": "string", "enum": sorted(region_names())}),
     ("unit", "unit number or name: 255, 255th regiment", {"type": "string", "maxLength": 200}),
@@ -242,6 +244,9 @@ def _schemas() -> dict[str, Any]:
                   "properties": {
                       "id": {"type": "string"}, "type": {"type": "string"}, "by_relatives": {"type": "boolean"},
                       "date": nullable_str, "date_precision": nullable_str, "date_kind": nullable_str,
+                      "date_used": {**nullable_str, "description": "the date filters, counts and the timeline "
+                                    "use: the event date, or for an undated event its first report's publication"},
+                      "date_used_from": {**nullable_str, "enum": ["event_date", "first_report", None]},
                       "unit": {"type": "object", "nullable": True}, "affiliation": nullable_str,
                       "status": nullable_str, "home_regions": {"type": "array", "items": {"type": "object"}},
                       "location": {"type": "object", "nullable": True}, "addressee": nullable_str,
@@ -269,6 +274,9 @@ def _schemas() -> dict[str, Any]:
                                     "text": {"type": "string"}}},
         "Counts": {"type": "object", "required": ["by", "total", "groups"], "properties": {
             "by": {"type": "array", "items": {"type": "string"}}, "total": {"type": "object"},
+            "dates": {"type": "object", "description": "which date the filters and periods used (basis), and how "
+                      "many events were dated by their own date (event_date), by their first report "
+                      "(first_report) or not at all (undated)"},
             "groups": {"type": "array", "items": {"type": "object"}}}},
     }
 

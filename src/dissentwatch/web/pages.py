@@ -19,7 +19,12 @@ from starlette.routing import Route
 
 from dissentwatch.publish.counts import count_events
 from dissentwatch.publish.export import CSV_COLUMNS, flatten_event
-from dissentwatch.publish.shape import event_sources_page, event_summaries, events_as_dicts
+from dissentwatch.publish.shape import (
+    event_sources_page,
+    event_summaries,
+    events_as_dicts,
+    row_date_label,
+)
 from dissentwatch.resolve.reasons import describe_reason
 from dissentwatch.review import EDITABLE_FIELDS, undoable
 from dissentwatch.review.values import edit_choices
@@ -74,8 +79,9 @@ EXPORT_LIMIT = 100_000
 def dashboard(request: Request) -> Response:
     store = store_of(request)
     public = settings_of(request).public
-    latest = [] if public else store.query("SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' "
-                                           "ORDER BY updated DESC LIMIT 10")
+    latest = [] if public else [
+        {**dict(r), "date_shown": row_date_label(r)[0], "date_kind": row_date_label(r)[1]} for r in store.query(
+            "SELECT * FROM events WHERE merged_into IS NULL AND review_status = 'new' ORDER BY updated DESC LIMIT 10")]
     version = (store.scalar("SELECT MAX(updated) FROM events"), store.scalar("SELECT MAX(id) FROM decisions"),
                store.scalar("SELECT MAX(rowid) FROM documents"))
     summary = settings_of(request).cached("dashboard", lambda: _summary(store, public), version)
@@ -115,7 +121,7 @@ def events_table(request: Request) -> Response:
 def _row_view(row: Any) -> dict[str, Any]:
     regions = json.loads(row["home_regions"] or "[]")
     return {
-        "id": row["id"], "type": row["type"], "date": row["date"] or (row["first_published"] or "")[:10],
+        "id": row["id"], "type": row["type"], "date": row_date_label(row)[0], "date_kind": row_date_label(row)[1],
         "unit": row["unit_name"] or " ".join(x for x in (row["unit_number"], row["unit_kind"]) if x),
         "regions": ", ".join(str(r.get("name") or r.get("iso") or "") for r in regions if isinstance(r, dict)),
         "sources": row["sources_count"], "confidence": round(float(row["confidence"]), 2),
@@ -258,7 +264,8 @@ def _related_views(store: Store, related: list[dict[str, Any]]) -> list[dict[str
     out = []
     for rel in related:
         other = get_event_row(store, rel["event_id"])
-        out.append({**rel, "type": other["type"] if other else None, "date": other["date"] if other else None})
+        shown, kind = row_date_label(other) if other else ("", "undated")
+        out.append({**rel, "type": other["type"] if other else None, "date": shown, "date_kind": kind})
     return out
 
 
@@ -288,7 +295,8 @@ def document_page(request: Request) -> Response:
         'SELECT mention_id, start, "end", field FROM evidence WHERE document_id = ?', (doc["id"],))
         if not public or e["mention_id"] in {m["id"] for m in mentions}]
     event_ids = sorted({m["event_id"] for m in mentions if m["event_id"]})
-    events = [r for r in (get_event_row(store, e) for e in event_ids) if r is not None]
+    events = [{**dict(r), "date_shown": row_date_label(r)[0], "date_kind": row_date_label(r)[1]}
+              for r in (get_event_row(store, e) for e in event_ids) if r is not None]
     aggregates = store.query("SELECT * FROM aggregates WHERE document_id = ? ORDER BY start", (doc["id"],))
     return render(request, "document.html", {
         "doc": doc, "segments": highlight(doc["text"], spans), "mentions": mentions,

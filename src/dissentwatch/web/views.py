@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from dissentwatch.models import EVENT_TYPES, label
 from dissentwatch.store import Store
 from dissentwatch.store.documents import external_id_clause
-from dissentwatch.store.events import SORTS
+from dissentwatch.store.events import DATE_USED, DATE_USED_FROM, SORTS
 from dissentwatch.validation import InvalidValue, check_event_filters
 from dissentwatch.web import basemap
 from dissentwatch.web.public import live_condition
@@ -123,10 +123,9 @@ def show(value: Any, key: str = "", lang: str = "en") -> str:
 # -- the timeline chart ------------------------------------------------------------------
 
 
-_PERIODS = {
-    "month": ("substr(COALESCE(sort_date, first_published), 1, 7)", re.compile(r"^[0-9]{4}-[0-9]{2}$")),
-    "week": ("strftime('%Y-W%W', substr(COALESCE(sort_date, first_published), 1, 10))",
-             re.compile(r"^[0-9]{4}-W[0-9]{2}$")),
+_PERIODS = {  # the date the filters and counts use (store.events.DATE_USED)
+    "month": (f"substr({DATE_USED}, 1, 7)", re.compile(r"^[0-9]{4}-[0-9]{2}$")),
+    "week": (f"strftime('%Y-W%W', {DATE_USED})", re.compile(r"^[0-9]{4}-W[0-9]{2}$")),
 }
 
 
@@ -138,15 +137,20 @@ def timeline(store: Store, bars: int = 24, public: bool = False) -> dict[str, An
         per_period = _per_period(store, "week", public) or per_period
     labels = sorted(per_period)[-bars:]
     top = max((sum(per_period[m].values()) for m in labels), default=0)
-    return _bars(labels, per_period, top)
+    chart = _bars(labels, per_period, top)
+    dated = {str(kind or "undated"): int(n) for kind, n in store.query(
+        f"SELECT {DATE_USED_FROM}, COUNT(*) FROM events e WHERE e.merged_into IS NULL "
+        "AND e.review_status != 'rejected' GROUP BY 1")}
+    chart["dated"] = {k: dated.get(k, 0) for k in ("event_date", "first_report", "undated")}
+    return chart
 
 
 def _per_period(store: Store, period: str, public: bool = False) -> dict[str, Counter[str]]:
     expr, valid = _PERIODS[period]
     rows = store.query(
-        f"SELECT {expr} AS period, type, COUNT(*) AS n FROM events e "
+        f"SELECT {expr} AS period, e.type, COUNT(*) AS n FROM events e "
         f"WHERE {live_condition(public)} "
-        "AND COALESCE(sort_date, first_published) IS NOT NULL GROUP BY period, type ORDER BY period"
+        f"AND {DATE_USED} IS NOT NULL GROUP BY period, e.type ORDER BY period"
     )
     out: dict[str, Counter[str]] = {}
     for r in rows:
