@@ -56,10 +56,12 @@ def seed_dates(store: Store) -> None:
     a = add_document(store, "tg/1", "Бойцы 5-й бригады записали видео 28 февраля.", published="2023-03-01T10:00:00Z")
     save(store, a, mention(store, a, "video_appeal", "записали видео 28 февраля",
                            fields={"date": "2023-02-28", "date_kind": "occurred",
-                                   "unit": {"name": "5-й бригады", "number": "5", "kind": "brigade"}}))
+                                   "unit": {"name": "5-й бригады", "number": "5", "kind": "brigade"}},
+                           evidence={"date": "28 февраля", "unit": "5-й бригады"}))
     b = add_document(store, "tg/2", "Мобилизованные из Калининграда отказались ехать на фронт.",
                      published="2023-04-10T10:00:00Z")
-    save(store, b, mention(store, b, "refusal", "отказались ехать на фронт", fields={"home_regions": [kgd]}))
+    save(store, b, mention(store, b, "refusal", "отказались ехать на фронт", fields={"home_regions": [kgd]},
+                           evidence={"home_regions": "Калининграда"}))
     c = add_document(store, "files/3", "Солдат дезертировал из части, сообщают родственники.")
     save(store, c, mention(store, c, "desertion", "дезертировал из части"))
     resolve_mentions(store)

@@ -105,7 +105,8 @@ def test_a_date_without_a_year_is_shown_though_no_filter_can_place_it(store: Sto
     from eventfactory import add_document, mention, save
 
     doc = add_document(store, "files/9", "Видео записано 6 марта бойцами полка.")  # no publication date
-    save(store, doc, mention(store, doc, "video_appeal", "Видео записано 6 марта", fields={"date": "--03-06"}))
+    save(store, doc, mention(store, doc, "video_appeal", "Видео записано 6 марта", fields={"date": "--03-06"},
+                             evidence={"date": "6 марта"}))
     resolve_mentions(store)
     (event,) = json.loads(cli("export", "events").stdout)
     assert (event["date"], event["date_used"], event["date_used_from"]) == ("--03-06", None, None)

@@ -92,3 +92,32 @@ def test_evidence_of_values_the_event_did_not_keep_is_left_out(store: Store) -> 
     assert event["date"] == "2023-03-06" and len(event["sources"]) == 3
     dates = [e for e in event["evidence"] if e["field"] == "date"]
     assert {e["document_id"] for e in dates} == {"d1", "d2"} and all("value" not in e for e in event["evidence"])
+
+
+def test_a_value_no_quote_backs_is_never_shown_or_exported(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from dissentwatch.publish.export import export_events
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from dissentwatch.review.decisions import edit_field
+    from eventfactory import add_document, mention, save
+
+    doc = add_document(store, "tg/q1", "Бойцы 12-го полка отказались идти в атаку.", published="2024-02-02T10:00:00Z")
+    # the extractor's span for the count did not match the text: the value has no quote behind it
+    save(store, doc, mention(store, doc, "refusal", "отказались идти в атаку",
+                             fields={"unit": {"name": "12-го полка", "number": "12", "kind": "regiment"},
+                                     "participants": [40, 40], "grievances": ["poor_command"]},
+                             evidence={"unit": "12-го полка"}))
+    resolve_mentions(store)
+    event_id = str(store.scalar("SELECT id FROM events"))
+    event = event_as_dict(store, event_id)
+    assert event["unit"]["number"] == "12"  # quoted
+    assert event["participants"] is None and event["grievances"] == []  # not quoted: not shown
+    out = tmp_path / "events.csv"
+    export_events(store, "csv", out)
+    row = next(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert row["unit_number"] == "12" and row["participants_min"] == "" and row["grievances"] == ""
+    # an analyst's value is the analyst's evidence: shown though no text quotes it
+    edit_field(store, event_id, "participants", [35, 45], "ana")
+    assert event_as_dict(store, event_id)["participants"] == [35, 45]

@@ -41,7 +41,7 @@ DOCS: list[dict[str, Any]] = [
      "text": "A decree of 4 March dismissed several hundred soldiers who had refused orders."},
     {"id": "tg/evil/1", "outlet": "evil_channel", "language": "en", "published": "2023-05-01T10:00:00Z",
      "url": "https://example.org/evil/1",
-     "text": f"Appeal of the 99th regiment {PAYLOAD_SCRIPT} we demand rotation {PAYLOAD_IMG} now."},
+     "text": f"Appeal of the 99th regiment {PAYLOAD_SCRIPT} on 1 May: we demand rotation {PAYLOAD_IMG} now."},
 ]
 
 
@@ -63,24 +63,27 @@ MENTIONS: list[tuple[str, str, str, dict[str, Any], dict[str, str], float]] = [
      {"date": "2023-03-06", "date_precision": "day", "unit": {"name": "5th brigade", "number": "5", "kind": "brigade"},
       "home_regions": [KGD, MUR], "grievances": ["frontal_assaults"]},
      {"type": "записали видеообращение", "unit": "5-й бригады", "date": "6 марта",
-      "grievances": "лобовые штурмы"}, 0.9),
+      "grievances": "лобовые штурмы", "home_regions": "Калининградской и Мурманской"}, 0.9),
     ("ev-appeal5", "news/beta/7", "video_appeal",
      {"date": "2023-03-06", "unit": {"name": "5th brigade", "number": "5", "kind": "brigade"}},
-     {"type": "released a video", "unit": "5th brigade"}, 0.85),
+     {"type": "released a video", "unit": "5th brigade", "date": "6 March"}, 0.85),
     ("ev-appeal5b", "tg/gamma/55", "video_appeal",
      {"unit": {"name": "5th brigade", "number": "5", "kind": "brigade"}, "demands": ["withdraw_to_rear_or_home"],
       "grievances": ["poor_command"]},
-     {"type": "видео", "unit": "5-й бригады", "demands": "вывести их в тыл"}, 0.7),
+     {"type": "видео", "unit": "5-й бригады", "demands": "вывести их в тыл", "grievances": "жалуются на командиров"},
+     0.7),
     ("ev-refusal", "news/delta/3", "refusal",
      {"date": "2023-04-22", "status": "contract", "location": BEL},
-     {"type": "refused to return to the front", "location": "Belgorod", "status": "contract soldier"}, 0.8),
+     {"type": "refused to return to the front", "location": "Belgorod", "status": "contract soldier",
+      "date": "22 April"}, 0.8),
     ("ev-dismissal", "news/delta/4", "dismissal",
      {"date": "2023-03-04", "participants": [200, 900]},
      {"type": "dismissed", "date": "4 March", "participants": "several hundred soldiers"}, 0.75),
     ("ev-evil", "tg/evil/1", "written_appeal",
      {"unit": {"name": f"99th regiment {PAYLOAD_SCRIPT}", "number": "99", "kind": "regiment"},
       "demands": ["rotation_or_leave"], "date": "2023-05-01"},
-     {"type": f"Appeal of the 99th regiment {PAYLOAD_SCRIPT}", "demands": f"rotation {PAYLOAD_IMG}"}, 0.6),
+     {"type": f"Appeal of the 99th regiment {PAYLOAD_SCRIPT}", "demands": f"rotation {PAYLOAD_IMG}",
+      "unit": "99th regiment", "date": "on 1 May"}, 0.6),
 ]
 
 

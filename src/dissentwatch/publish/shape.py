@@ -57,8 +57,10 @@ def events_as_dicts(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[
     members = _group(event_mention_rows(store, ids), "event_id")
     evidence = _evidence(store, ids)
     related = _related(store, ids)
+    quoted = _quoted_fields(store, ids)
     for row in rows:
-        yield _shape(row, members.get(row["id"], []), evidence.get(row["id"], []), related.get(row["id"], []))
+        yield _shape(row, members.get(row["id"], []), evidence.get(row["id"], []), related.get(row["id"], []),
+                     quoted=quoted.get(row["id"], set()))
 
 
 def event_summaries(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[str, Any]]:
@@ -68,8 +70,10 @@ def event_summaries(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[
     ids = [r["id"] for r in rows]
     members = _group(_member_fields(store, ids), "event_id")
     related = _related(store, ids)
+    quoted = _quoted_fields(store, ids)
     for row in rows:
-        shape = _shape(row, members.get(row["id"], []), [], related.get(row["id"], []), with_sources=False)
+        shape = _shape(row, members.get(row["id"], []), [], related.get(row["id"], []), with_sources=False,
+                       quoted=quoted.get(row["id"], set()))
         del shape["sources"], shape["evidence"]
         shape["sources_count"] = len({m["document_id"] for m in members.get(row["id"], [])})
         shape["sources_url"] = f"/api/events/{row['id']}/sources"
@@ -82,7 +86,8 @@ def event_sources_page(store: Store, row: sqlite3.Row, offset: int, limit: int) 
     event_id = row["id"]
     doc_ids, total = event_document_ids(store, event_id, offset, limit)
     members = event_mention_rows(store, [event_id], document_ids=doc_ids) if doc_ids else []
-    fields = _shape(row, _member_fields(store, [event_id]), [], [], with_sources=False)
+    fields = _shape(row, _member_fields(store, [event_id]), [], [], with_sources=False,
+                    quoted=_quoted_fields(store, [event_id]).get(event_id, set()))
     evidence: dict[str, list[dict[str, Any]]] = {}
     for e in _evidence(store, [event_id], document_ids=doc_ids).get(event_id, []) if doc_ids else []:
         if _has_value(fields, e["field"]) and _supports(fields, e):
@@ -91,6 +96,20 @@ def event_sources_page(store: Store, row: sqlite3.Row, offset: int, limit: int) 
     following = offset + len(sources)
     return {"event_id": event_id, "total": total, "offset": offset, "limit": limit, "sources": sources,
             "next": f"/api/events/{event_id}/sources?offset={following}&limit={limit}" if following < total else None}
+
+
+def _quoted_fields(store: Store, event_ids: Sequence[str]) -> dict[str, set[str]]:
+    """For each event, the fields some quote of its current mentions backs."""
+    out: dict[str, set[str]] = {}
+    ids = list(event_ids)
+    for lo in range(0, len(ids), 500):
+        part = ids[lo : lo + 500]
+        for r in store.query(
+                "SELECT DISTINCT em.event_id, ev.field FROM event_mentions em "
+                "JOIN evidence ev ON ev.mention_id = em.mention_id "
+                f"WHERE em.event_id IN ({','.join('?' * len(part))})", part):
+            out.setdefault(r["event_id"], set()).add(r["field"])
+    return out
 
 
 def _member_fields(store: Store, event_ids: Sequence[str]) -> list[sqlite3.Row]:
@@ -106,7 +125,7 @@ def _member_fields(store: Store, event_ids: Sequence[str]) -> list[sqlite3.Row]:
 
 def _shape(
     row: sqlite3.Row, members: list[sqlite3.Row], evidence: list[dict[str, Any]], related: list[dict[str, Any]],
-    with_sources: bool = True,
+    with_sources: bool = True, quoted: set[str] | None = None,
 ) -> dict[str, Any]:
     fields: dict[str, Any] = json.loads(row["fields"] or "{}")
     fields.update(
@@ -114,11 +133,10 @@ def _shape(
         confidence=round(float(row["confidence"]), 3), review_status=row["review_status"],
         related=related, sources=_sources(members) if with_sources else [],
     )
-    _keep_sourced(fields, members, set(json.loads(row["locked_fields"] or "[]")))
+    _keep_sourced(fields, members, set(json.loads(row["locked_fields"] or "[]")), quoted)
     fields["evidence"] = [_public(e) for e in evidence if _has_value(fields, e["field"]) and _supports(fields, e)]
     shape = {key: fields.get(key, [] if key in LIST_KEYS else None) for key in EXPORT_KEYS}
-    shape["date_used"], shape["date_used_from"] = date_used(
-        json.loads(row["fields"] or "{}").get("date"), row["sort_date"], row["first_published"])
+    shape["date_used"], shape["date_used_from"] = date_used(fields.get("date"), row["sort_date"], row["first_published"])
     shape.update({k: v for k, v in fields.items() if k not in shape and k not in INTERNAL_KEYS})
     return shape
 
@@ -141,17 +159,20 @@ def row_date_label(row: sqlite3.Row) -> tuple[str, str]:
     return date_label(row["date"], row["date_kind"], used, used_from)
 
 
-def _keep_sourced(fields: dict[str, Any], members: Sequence[sqlite3.Row], locked: set[str]) -> None:
+def _keep_sourced(fields: dict[str, Any], members: Sequence[sqlite3.Row], locked: set[str],
+                  quoted: set[str] | None = None) -> None:
     """Blank what no current mention gives and no analyst set: a value left over from a source
     the event no longer has (a store written before merges and splits rebuilt events) is never
-    shown or exported."""
+    shown or exported. With ``quoted`` (the fields some quote of the current mentions backs), a
+    value no quote backs is blanked too: every field an analyst sees has its evidence."""
     given = [json.loads(m["mention_fields"] or "{}") for m in members]
     for key in SOURCED_KEYS:
         if key in locked or _empty(fields.get(key)):
             continue
         values = [g[key] for g in given if not _empty(g.get(key))]
-        if not values or (key in _SCALAR_KEYS and fields[key] not in values):
-            fields[key] = [] if isinstance(fields[key], list) else None
+        if (quoted is not None and key not in quoted) or not values or (
+                key in _SCALAR_KEYS and fields[key] not in values):
+            fields[key] = [] if key in LIST_KEYS or key in _UNION_KEYS else None
         elif key in _UNION_KEYS and isinstance(fields[key], list):
             have = {json.dumps(v, sort_keys=True) for vs in values if isinstance(vs, list) for v in vs}
             fields[key] = [v for v in fields[key] if json.dumps(v, sort_keys=True) in have]
