@@ -207,3 +207,18 @@ def test_out_of_fold_trains_each_fold_without_its_occurrences() -> None:
         assert test_groups and not test_groups & train_groups
     # a channel's posts are one unit: a model never sees the channel it judges
     assert len({f for ex, f in zip(examples, folds.tolist(), strict=True) if ex.source == "stream"}) == 1
+
+
+def test_eval_cv_scores_only_the_records_not_named(corpus: dict[str, Path], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISSENTWATCH_CACHE", str(corpus["root"] / "cache"))
+    fitted = tmp_path / "fitted.jsonl"  # the records the rules would have been written against
+    fitted.write_text("".join(json.dumps({"id": r[0]}) + "\n" for r in RECORDS[:6]), "utf-8")
+    full = json.loads(_run("eval", str(corpus["docs"]), str(corpus["gold"]), "--cv", "3", "--json").output)
+    part = json.loads(_run("eval", str(corpus["docs"]), str(corpus["gold"]), "--cv", "3", "--not-scored",
+                           str(fitted), "--json").output)
+    assert full["documents"] == len(RECORDS) and part["documents"] == len(RECORDS) - 6
+    assert part["not_scored"] == {"file": "fitted.jsonl", "records": 6}
+    assert part["relevance"]["tp"] + part["relevance"]["fn"] == full["relevance"]["tp"] + full["relevance"]["fn"] - 6
+    refused = _run("eval", str(corpus["docs"]), str(corpus["gold"]), "--not-scored", str(fitted))
+    assert refused.exit_code == 2 and "--not-scored goes with --cv" in refused.output

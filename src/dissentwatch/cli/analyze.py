@@ -113,14 +113,17 @@ def _mention_row(ctx: Context, m: Any) -> dict[str, Any]:
                    "With --cv, the channels are folds too and their posts are judged out of fold.")
 @click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="With --cv: labels of stream posts (JSONL: id '<folder>/<message id>', positive, types).")
+@click.option("--not-scored", "not_scored", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --cv: records whose id is in this JSONL are trained on and analyzed but not "
+                   "scored (e.g. dev.jsonl, which the rules were written against).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--errors", "show_errors", is_flag=True, help="Also list missed and spurious events.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes for analyze.")
 @click.option("--embeddings", is_flag=True, help="Analyze with the embedding fallback on (rules alone).")
 @model_options
 def eval_command(docs: Path | None, gold: Path | None, folds: int | None, streams: tuple[Path, ...],
-                 labels: Path | None, as_json: bool, show_errors: bool, workers: int, embeddings: bool,
-                 model_dir: Path | None, rules_only: bool) -> None:
+                 labels: Path | None, not_scored: Path | None, as_json: bool, show_errors: bool, workers: int,
+                 embeddings: bool, model_dir: Path | None, rules_only: bool) -> None:
     """Score analyze against gold: import DOCS (JSONL) into a temporary store, compare with GOLD.
 
     Without --cv the model judges as it is: on the data it was trained on, that is no evidence."""
@@ -132,12 +135,19 @@ def eval_command(docs: Path | None, gold: Path | None, folds: int | None, stream
         raise click.UsageError("give DOCS and GOLD, or --stream DIR, or both")
     if folds and docs is None:
         raise click.UsageError("--cv needs DOCS and GOLD")
+    if not_scored and not folds:
+        raise click.UsageError("--not-scored goes with --cv")
     model = None if folds else chosen_model(model_dir, rules_only)
     try:
         if folds and docs and gold:
+            from dissentwatch.evaluate.run import read_jsonl
             from dissentwatch.learn.crossval import cross_validate
 
-            report = cross_validate(docs, gold, folds, streams, labels)
+            unscored = {str(r.get("id")) for r in read_jsonl(not_scored)} if not_scored else set()
+            report = cross_validate(docs, gold, folds, streams, labels, unscored=unscored)
+            if unscored:
+                report["not_scored"] = {"file": not_scored.name if not_scored else None,
+                                        "records": len(unscored)}
         else:
             report = evaluate(docs, gold, workers=workers, embeddings=embeddings, model=model) if docs and gold else {}
             if streams:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +91,12 @@ def stream_flags(stream: Sequence[Example], folds: np.ndarray, models: Sequence[
 
 def cross_validate(docs: Path, gold: Path, k: int = 5, streams: Sequence[Path] = (), labels: Path | None = None,
                    kinds: Sequence[str] = DEFAULT_ENCODERS, cache: VectorCache | None = None,
-                   extra: Sequence[Example] = ()) -> dict[str, Any]:
+                   extra: Sequence[Example] = (), unscored: Collection[str] = ()) -> dict[str, Any]:
     """The out-of-fold ``eval`` report of DOCS/GOLD (and the stream's out-of-fold flags);
-    ``extra`` examples (analysts' decisions) are learned from in every fold, never scored."""
+    ``extra`` examples (analysts' decisions) are learned from in every fold, never scored.
+    Records whose id is in ``unscored`` are learned from and analyzed but left out of the
+    report: the records the rules were written against, say, so that the rule-based field
+    extractors are scored only on text they were not fitted to."""
     from dissentwatch.learn.train import fit_model
 
     cache = cache or VectorCache()
@@ -104,7 +107,7 @@ def cross_validate(docs: Path, gold: Path, k: int = 5, streams: Sequence[Path] =
     chosen = choose_threshold(examples, folds, models, total)
     for model in models:
         model.meta["thresholds"]["relevant"] = chosen["threshold"]
-    report = _analyze_folds(docs, gold, gold_ex, folds[: len(gold_ex)], models, cache)
+    report = _analyze_folds(docs, gold, gold_ex, folds[: len(gold_ex)], models, cache, set(unscored))
     report["threshold"] = chosen
     report["cv"] = {"folds": k, "groups": len(set(fold_groups(examples))),
                     "records_per_fold": np.bincount(folds[: len(gold_ex)][[ex.source == "gold" for ex in gold_ex]],
@@ -153,7 +156,8 @@ def _count_posts(streams: Sequence[Path]) -> int:
 
 
 def _analyze_folds(docs: Path, gold: Path, gold_ex: list[Example], folds: np.ndarray,
-                   models: list[DetectionModel], cache: VectorCache) -> dict[str, Any]:
+                   models: list[DetectionModel], cache: VectorCache, unscored: set[str] | None = None,
+                   ) -> dict[str, Any]:
     from dissentwatch.analyze.pipeline import MODEL, analyze_ids, use_model
     from dissentwatch.collect.files import collect_files
     from dissentwatch.evaluate.run import EvalContext, compute_report, read_jsonl
@@ -175,5 +179,7 @@ def _analyze_folds(docs: Path, gold: Path, gold_ex: list[Example], folds: np.nda
         finally:
             MODEL["cache"] = None
             use_model(None)
-        context = EvalContext(docs_by_id, gold_by_id, {k: v for k, v in ids.items() if k in docs_by_id})
+        scored = {k: v for k, v in docs_by_id.items() if k not in (unscored or set())}
+        context = EvalContext(scored, {k: v for k, v in gold_by_id.items() if k in scored},
+                              {k: v for k, v in ids.items() if k in scored})
         return compute_report(store, context)
