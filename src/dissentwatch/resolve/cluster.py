@@ -221,33 +221,72 @@ def _shared_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     return keys
 
 
-def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0) -> tuple[float, dict[str, float]]:
-    """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it.
+# The signal (named in a join's reason) each weight key contributes to.
+SIGNAL_OF = {
+    "same_type": "type", "family_only": "type", "relatives_mismatch": "relatives",
+    "unit_equal": "unit", "unit_canonical_equal": "unit", "unit_conflict": "unit", "unit_kind_conflict": "unit",
+    "date_day_0_1": "date", "date_day_2_3": "date", "date_day_4_7": "date", "date_day_8_30": "date",
+    "date_day_far": "date", "date_month_equal": "date", "date_month_conflict": "date",
+    "published_before_event": "published", "published_soon": "published", "published_late": "published",
+    "published_far": "published", "published_gap_far": "published",
+    "regions_overlap": "regions", "regions_jaccard": "regions", "regions_extra": "regions",
+    "regions_disjoint": "regions",
+    "location_equal": "location", "location_equal_city": "location", "location_equal_region": "location",
+    "location_equal_country": "location",
+    "shared_root": "copy", "shared_quote_strong": "quotes", "shared_quote": "quotes",
+    "embedding_high": "embedding", "embedding_mid": "embedding", "embedding_low": "embedding",
+    "cue_conflict": "denial",
+    "participants_equal": "participants", "participants_close": "participants",
+    "participants_conflict": "participants", "killed_equal": "killed", "killed_conflict": "killed",
+    "grievances_jaccard": "grievances", "cites_report": "citation", "links_post": "citation",
+}
+
+
+def factors(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0) -> dict[str, float]:
+    """The raw evidence that ``m`` reports event ``e``, by weight key, before any weight: 1 for
+    a signal that holds, a share for graded ones (region overlap, grievances, citations).
 
     ``cited_share``: 1/k when the report cites an outlet that reported ``e`` and k candidate
     events of that outlet (or citing it); the citation picks one of k."""
-    w = settings()["weights"]
-    signals: dict[str, float] = {}
+    out: dict[str, float] = {}
 
-    def add(name: str, key: str, factor: float = 1.0) -> None:
+    def add(key: str, factor: float = 1.0) -> None:
         if factor:
-            signals[name] = round(signals.get(name, 0.0) + float(w[key]) * factor, 3)
+            out[key] = out.get(key, 0.0) + float(factor)
 
-    add("type", "same_type" if m.type in e.types else "family_only")
+    add("same_type" if m.type in e.types else "family_only")
     if bool(m.by_relatives) != (e.relatives * 2 > e.size):
-        add("relatives", "relatives_mismatch")
+        add("relatives_mismatch")
     unit_equal = _score_unit(m, e, add)
     _score_dates(m, e, add)
     _score_places(m, e, add)
     _score_text(m, e, add)
     _score_details(m, e, add)
     if cited_share and m.document_id not in e.documents:
-        add("citation", "cites_report", cited_share * _citation_recency(m, e))
+        add("cites_report", cited_share * _citation_recency(m, e))
     if links_post(m, e) and m.document_id not in e.documents:
-        add("citation", "links_post")
+        add("links_post")
     if unit_equal and ("denial" in m.cues) != e.denial:
-        add("denial", "cue_conflict")
+        add("cue_conflict")
+    return out
+
+
+def weigh(raw: dict[str, float], weights: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+    """(total, signals) of raw factors under ``weights`` (default: the packaged ones): each
+    signal is the sum of its keys' factor times weight."""
+    w = weights if weights is not None else settings()["weights"]
+    signals: dict[str, float] = {}
+    for key, factor in raw.items():
+        name = SIGNAL_OF.get(key, key)
+        signals[name] = round(signals.get(name, 0.0) + float(w.get(key, 0.0)) * factor, 3)
     return round(sum(signals.values()), 3), signals
+
+
+def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0,
+          weights: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+    """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it
+    (see :func:`factors`; ``weights``: default the packaged, learned ones)."""
+    return weigh(factors(m, e, cited_share), weights)
 
 
 def _citation_recency(m: MentionFeatures, e: EventProfile) -> float:
@@ -264,13 +303,13 @@ def _score_unit(m: MentionFeatures, e: EventProfile, add: Adder) -> bool:
     if not (m.unit_number and e.numbers):
         return False
     if m.unit_number not in e.numbers:
-        add("unit", "unit_conflict")
+        add("unit_conflict")
         return False
-    add("unit", "unit_equal")
+    add("unit_equal")
     if m.canonical_id and m.canonical_id in e.canonical:
-        add("unit", "unit_canonical_equal")
+        add("unit_canonical_equal")
     elif m.unit_kind and e.kinds and m.unit_kind not in e.kinds:
-        add("unit", "unit_kind_conflict")
+        add("unit_kind_conflict")
     return True
 
 
@@ -279,19 +318,19 @@ def _score_dates(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
         gap = max(0, e.day_min - m.day, m.day - e.day_max)
         key = ("date_day_0_1" if gap <= 1 else "date_day_2_3" if gap <= 3 else "date_day_4_7"
                if gap <= 7 else "date_day_8_30" if gap <= 30 else "date_day_far")
-        add("date", key)
+        add(key)
     elif m.month_day and e.month_days:
         near = min(abs(_md_days(m.month_day) - _md_days(md)) for md in e.month_days)
-        add("date", "date_day_0_1" if near <= 1 else "date_day_4_7" if near <= 7 else "date_day_far")
+        add("date_day_0_1" if near <= 1 else "date_day_4_7" if near <= 7 else "date_day_far")
     elif (m.month or _month_of(m.day)) and e.months:
-        add("date", "date_month_equal" if (m.month or _month_of(m.day)) in e.months else "date_month_conflict")
+        add("date_month_equal" if (m.month or _month_of(m.day)) in e.months else "date_month_conflict")
     elif m.day is None and m.published is not None and e.day_min is not None:
-        add("published", _lag_key(m.published - e.day_min))
+        add(_lag_key(m.published - e.day_min))
     elif m.day is not None and e.day_min is None and e.pub_min is not None:
-        add("published", _lag_key(e.pub_min - m.day))
+        add(_lag_key(e.pub_min - m.day))
     elif (m.published is not None and e.pub_min is not None and e.pub_max is not None
           and max(e.pub_min - m.published, m.published - e.pub_max) > 60):
-        add("published", "published_gap_far")
+        add("published_gap_far")
 
 
 def _lag_key(lag: int) -> str:
@@ -316,14 +355,14 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     if m.regions and e.regions:
         shared = len(m.regions & e.regions.keys())
         if shared:
-            add("regions", "regions_overlap")
-            add("regions", "regions_jaccard", shared / len(m.regions | e.regions.keys()))
-            add("regions", "regions_extra", shared - 1)
+            add("regions_overlap")
+            add("regions_jaccard", shared / len(m.regions | e.regions.keys()))
+            add("regions_extra", shared - 1)
         else:
-            add("regions", "regions_disjoint")
+            add("regions_disjoint")
     if m.location and m.location in e.locations:
         # a village names an occurrence far better than a big city, a region or a country
-        add("location", {"country": "location_equal_country", "region": "location_equal_region",
+        add({"country": "location_equal_country", "region": "location_equal_region",
                          "city": "location_equal_city", "exact": "location_equal"}.get(
                              m.location_precision or "", "location_equal"))
 
@@ -331,12 +370,12 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
 def _score_text(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     other_document = m.document_id not in e.documents
     if other_document and (m.root in e.roots or len(m.sketch & e.sketch) >= 6):
-        add("copy", "shared_root")
+        add("shared_root")
     shared_quotes = len(m.quotes & e.quotes)
     if shared_quotes >= 3:
-        add("quotes", "shared_quote_strong")
+        add("shared_quote_strong")
     elif shared_quotes:
-        add("quotes", "shared_quote")
+        add("shared_quote")
 
 
 def _score_details(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
@@ -347,19 +386,19 @@ def _score_details(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     if m.participants and e.participants:
         low, high = m.participants
         if any(low == a and high == b for a, b in e.participants):
-            add("participants", "participants_equal")
+            add("participants_equal")
         elif any(low <= b * 1.25 and a <= high * 1.25 for a, b in e.participants):
-            add("participants", "participants_close")
+            add("participants_close")
         else:
-            add("participants", "participants_conflict")
+            add("participants_conflict")
     if m.killed and e.killed:
-        add("killed", "killed_equal" if m.killed in e.killed else "killed_conflict")
+        add("killed_equal" if m.killed in e.killed else "killed_conflict")
     # Compared with each earlier report's own list, not with their union, which grows with every
     # report an event gathers. Two complaints (assaults, losses) are shared by most appeals.
     best = max((len(m.grievances & g) / len(m.grievances | g) for g in e.grievance_sets
                 if len(m.grievances & g) >= 3), default=0.0)
     if best >= 0.5:
-        add("grievances", "grievances_jaccard", best)
+        add("grievances_jaccard", best)
 
 
 @dataclass
@@ -375,11 +414,13 @@ class Assignment:
 class Clusterer:
     """Holds the event profiles and block index of one resolve run."""
 
-    def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None) -> None:
+    def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None,
+                 weights: dict[str, float] | None = None, threshold: float | None = None) -> None:
         self.events: dict[str, EventProfile] = {}
         self.blocks: dict[tuple[Any, ...], list[Entry]] = {}
         self.redirect: dict[str, str] = {}
-        self.threshold = float(settings()["threshold"])
+        self.weights: dict[str, float] = dict(settings()["weights"] if weights is None else weights)
+        self.threshold = float(settings()["threshold"] if threshold is None else threshold)
         self.similarity = similarity
         self.recent: dict[str, list[Entry]] = {}
         self.frozen: set[str] = set()                # events an analyst touched: never absorbed
@@ -435,10 +476,8 @@ class Clusterer:
         """Join ``m`` to its best-scoring candidate event, or found a new event with it."""
         best: tuple[float, dict[str, float], EventProfile] | None = None
         qualified: list[EventProfile] = []
-        candidates = self.candidates(m)
-        citing = {p.id for p in candidates if cites_event(m, p)} if (m.cites or m.outlet) else set()
-        for profile in candidates:
-            total, signals = score(m, profile, 1 / len(citing) if profile.id in citing else 0.0)
+        for profile, raw in self.scored_candidates(m):
+            total, signals = weigh(raw, self.weights)
             total = self._with_similarity(m, profile, total, signals)
             if total >= self.threshold:
                 qualified.append(profile)
@@ -461,6 +500,12 @@ class Clusterer:
             reason["best_other"] = {"event_id": best[2].id, "score": best[0], "signals": best[1]}
         return Assignment(m.id, event_id, 1.0, reason, founded=True)
 
+    def scored_candidates(self, m: MentionFeatures) -> list[tuple[EventProfile, dict[str, float]]]:
+        """Each candidate event of ``m`` with the raw factors (:func:`factors`) of the pair."""
+        candidates = self.candidates(m)
+        citing = {p.id for p in candidates if cites_event(m, p)} if (m.cites or m.outlet) else set()
+        return [(p, factors(m, p, 1 / len(citing) if p.id in citing else 0.0)) for p in candidates]
+
     def _absorb(self, target: EventProfile, other: EventProfile) -> bool:
         """Fold ``other`` into ``target`` when a mention qualifies for both, nothing contradicts
         it, and no analyst has touched ``other`` or split the two."""
@@ -482,7 +527,7 @@ class Clusterer:
         cosine = self.similarity(m, e)
         if cosine is None:
             return total
-        cfg, w = settings()["embedding"], settings()["weights"]
+        cfg, w = settings()["embedding"], self.weights
         key = ("embedding_high" if cosine >= cfg["high"] else "embedding_mid" if cosine >= cfg["mid"]
                else "embedding_low" if cosine < cfg["low"] else None)
         if key is None:
