@@ -11,18 +11,20 @@ dead, grievances).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dissentwatch.resolve.features import MentionFeatures, settings
+from dissentwatch.resolve.features import MentionFeatures, region_name_key, settings
 
 BLOCK_SCAN = 200  # most recent entries looked at per block
 _UNWINDOWED = frozenset({"root", "post", "post_cited"})  # a copy or a link names its source whatever the date
 GRIEVANCE_SETS = 64  # reports' complaint lists an event keeps to compare new reports with
 Adder = Callable[..., None]
+_PLACE_WORD = re.compile(r"\w{3,}", re.UNICODE)
 Entry = tuple[int | None, str]  # (publication day of the filing mention, event id)
 
 
@@ -205,6 +207,12 @@ def cites_event(m: MentionFeatures, e: EventProfile) -> bool:
     return bool(m.cites & e.outlets) or (m.outlet is not None and m.outlet in e.cites)
 
 
+def place_head(location: str) -> str:
+    """The most precise part of a place name: before its first comma, administrative words left
+    out ("bryanka, luhansk oblast" -> "bryanka")."""
+    return " ".join(_PLACE_WORD.findall(region_name_key(location.split(",", 1)[0])))
+
+
 def _shared_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     keys: list[tuple[Any, ...]] = [("root", m.root)]
     if m.unit_number:
@@ -212,6 +220,9 @@ def _shared_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     keys += [("region", m.family, r) for r in sorted(m.regions)]
     if m.location:
         keys.append(("location", m.family, m.location))
+        head = place_head(m.location)
+        if head and head != m.location:
+            keys.append(("location", m.family, head))
     if m.participants:
         keys.append(("participants", m.family, *m.participants))
     if m.killed:
@@ -232,7 +243,7 @@ SIGNAL_OF = {
     "regions_overlap": "regions", "regions_jaccard": "regions", "regions_extra": "regions",
     "regions_disjoint": "regions",
     "location_equal": "location", "location_equal_city": "location", "location_equal_region": "location",
-    "location_equal_country": "location",
+    "location_equal_country": "location", "location_head_equal": "location", "same_outlet": "outlet",
     "shared_root": "copy", "shared_quote_strong": "quotes", "shared_quote": "quotes",
     "embedding_high": "embedding", "embedding_mid": "embedding", "embedding_low": "embedding",
     "cue_conflict": "denial",
@@ -360,6 +371,11 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
             add("regions_extra", shared - 1)
         else:
             add("regions_disjoint")
+    if m.location and e.locations and m.location not in e.locations:
+        # "bryanka" and "bryanka, luhansk oblast": one place, written more or less precisely
+        head = place_head(m.location)
+        if head and any(place_head(loc) == head for loc in e.locations):
+            add("location_head_equal")
     if m.location and m.location in e.locations:
         # a village names an occurrence far better than a big city, a region or a country
         add({"country": "location_equal_country", "region": "location_equal_region",
@@ -369,6 +385,8 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
 
 def _score_text(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     other_document = m.document_id not in e.documents
+    if other_document and m.outlet and m.outlet in e.outlets:
+        add("same_outlet")  # an outlet's follow-up, or its report of another occurrence
     if other_document and (m.root in e.roots or len(m.sketch & e.sketch) >= 6):
         add("shared_root")
     shared_quotes = len(m.quotes & e.quotes)
@@ -415,7 +433,8 @@ class Clusterer:
     """Holds the event profiles and block index of one resolve run."""
 
     def __init__(self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None,
-                 weights: dict[str, float] | None = None, threshold: float | None = None) -> None:
+                 weights: dict[str, float] | None = None, threshold: float | None = None,
+                 pool: int | None = None) -> None:
         self.events: dict[str, EventProfile] = {}
         self.blocks: dict[tuple[Any, ...], list[Entry]] = {}
         self.redirect: dict[str, str] = {}
@@ -427,6 +446,8 @@ class Clusterer:
         self.separated: set[frozenset[str]] = set()  # pairs an analyst split: never joined
         windows = settings()["windows"]
         self.unit_window, self.window = int(windows["unit"]), int(windows["other"])
+        # every mention also meets the newest ``pool`` events of its family (within the window)
+        self.pool = int(settings().get("family_pool", 0) if pool is None else pool)
 
     def add_existing(self, event_id: str, m: MentionFeatures, is_open: bool = True) -> None:
         """File a mention already linked to an event (from the store) under that event."""
@@ -437,7 +458,7 @@ class Clusterer:
 
     def _file(self, profile: EventProfile, m: MentionFeatures) -> None:
         profile.add(m)
-        for key in block_keys(m):
+        for key in block_keys(m) + ([("family", m.family)] if self.pool else []):
             entries = self.blocks.setdefault(key, [])
             if not entries or entries[-1][1] != profile.id:
                 entries.append((m.published, profile.id))
@@ -451,6 +472,8 @@ class Clusterer:
         for key in lookup_keys(m):
             window = (None if key[0] in _UNWINDOWED else self.unit_window if key[0] == "unit" else self.window)
             self._scan(seen, self.blocks.get(key, []), m, BLOCK_SCAN, window)
+        if self.pool:
+            self._scan(seen, self.blocks.get(("family", m.family), []), m, self.pool, self.window)
         if m.weak and self.similarity is not None:
             limit = int(settings()["embedding"]["max_candidates"])
             self._scan(seen, self.recent.get(m.family, []), m, limit, self.window)
