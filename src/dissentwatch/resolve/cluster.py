@@ -247,7 +247,8 @@ SIGNAL_OF = {
     "shared_root": "copy", "shared_quote_strong": "quotes", "shared_quote": "quotes",
     "embedding_high": "embedding", "embedding_mid": "embedding", "embedding_low": "embedding",
     "cue_conflict": "denial",
-    "participants_equal": "participants", "participants_close": "participants",
+    "participants_equal": "participants", "participants_equal_round": "participants",
+    "participants_close": "participants",
     "participants_conflict": "participants", "killed_equal": "killed", "killed_conflict": "killed",
     "grievances_jaccard": "grievances", "cites_report": "citation", "links_post": "citation",
 }
@@ -404,7 +405,8 @@ def _score_details(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     if m.participants and e.participants:
         low, high = m.participants
         if any(low == a and high == b for a, b in e.participants):
-            add("participants_equal")
+            # "about twenty" is said of many occurrences, "234" of few
+            add("participants_equal_round" if high == low and (low % 5 == 0 or low < 10) else "participants_equal")
         elif any(low <= b * 1.25 and a <= high * 1.25 for a, b in e.participants):
             add("participants_close")
         else:
