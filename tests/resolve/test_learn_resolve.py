@@ -121,9 +121,9 @@ def test_the_learned_weights_are_scored_only_on_folds_they_were_not_fitted_to(
     scored: list[set[str]] = []
     real_fit, real_cluster = learn.fit, learn.cluster
 
-    def spy_fit(train: Any, pool: int | None = None) -> learn.Fit:
+    def spy_fit(train: Any, pool: int | None = None, c: float = 1.0) -> learn.Fit:
         last_fit[:] = [{m.document for m in train}]
-        return real_fit(train, pool)
+        return real_fit(train, pool, c)
 
     def spy_cluster(test: Any, weights: dict[str, float], *args: Any) -> dict[str, set[str]]:
         documents = {m.document for m in test}

@@ -39,7 +39,7 @@ from dissentwatch.resolve.cluster import SIGNAL_OF, Clusterer
 from dissentwatch.resolve.features import MentionFeatures, hand_settings, iter_features
 
 SEED = 0
-C = 1.0
+CS = (0.1, 0.3, 1.0)  # strengths of the pull towards the hand weights tried (smaller: stronger)
 PRIOR = 1.0  # the weights are drawn towards the hand weights times this (0: towards zero)
 FAMILY_POOL = 20  # resolve's family_pool: the newest events of its family every mention also meets
 TRAIN_POOL = 0  # the pool when collecting the training pairs (0: the pairs the blocking offers)
@@ -117,7 +117,7 @@ def sign_bounds() -> list[tuple[float | None, float | None]]:
             for k in LEARNED_KEYS]
 
 
-def fit(mentions: Sequence[Labelled], pool: int | None = None) -> Fit:
+def fit(mentions: Sequence[Labelled], pool: int | None = None, c: float = 1.0) -> Fit:
     """Class-balanced, L2-regularised logistic regression over the teacher-forced pairs of
     ``mentions``, each weight bounded to its hand weight's sign (L-BFGS-B; deterministic)."""
     from scipy.optimize import minimize
@@ -137,9 +137,9 @@ def fit(mentions: Sequence[Labelled], pool: int | None = None) -> Fit:
         z = x @ theta[:-1] + theta[-1]
         margin = sign * z
         shift = theta[:-1] - prior
-        value = float(sample @ np.logaddexp(0, -margin)) + 0.5 / C * float(shift @ shift)
+        value = float(sample @ np.logaddexp(0, -margin)) + 0.5 / c * float(shift @ shift)
         g = -sample * sign / (1 + np.exp(margin))
-        grad = np.append(x.T @ g + shift / C, g.sum())
+        grad = np.append(x.T @ g + shift / c, g.sum())
         return value, grad
 
     bounds = sign_bounds() + [(None, None)]
@@ -206,24 +206,29 @@ def folds_of(items: Sequence[str], occurrence: dict[str, str], k: int) -> dict[s
     return dict(zip(items, (int(f) for f in assign_folds([occurrence[i] for i in items], k)), strict=True))
 
 
-def sweep(mentions: Sequence[Labelled], items: Sequence[str], occurrence: dict[str, str], k: int) -> dict[float, Tally]:
-    """Out-of-fold clusters at every probability threshold: per fold, fit on the other folds
-    and cluster the fold's mentions."""
+Choice = tuple[float, float]  # (c, probability threshold)
+
+
+def sweep(mentions: Sequence[Labelled], items: Sequence[str], occurrence: dict[str, str],
+          k: int) -> dict[Choice, Tally]:
+    """Out-of-fold clusters for every regularisation strength and probability threshold: per
+    fold, fit on the other folds and cluster the fold's mentions."""
     fold = folds_of(items, occurrence, k)
-    tallies = {p: Tally() for p in PROBABILITIES}
+    tallies = {(c, p): Tally() for c in CS for p in PROBABILITIES}
     for f in sorted(set(fold.values())):
         train = [m for m in mentions if fold[m.document] != f]
         test = [m for m in mentions if fold[m.document] == f]
         test_items = [i for i in items if fold[i] == f]
-        fitted = fit(train)
-        for p, tally in tallies.items():
-            tally.add(test_items, occurrence, cluster(test, fitted.weights, fitted.threshold(p)))
+        for c in CS:
+            fitted = fit(train, c=c)
+            for p in PROBABILITIES:
+                tallies[(c, p)].add(test_items, occurrence, cluster(test, fitted.weights, fitted.threshold(p)))
     return tallies
 
 
-def best_probability(tallies: dict[float, Tally]) -> float:
-    """The threshold of the best F1 (ties: the one nearest 0.5)."""
-    return max(tallies, key=lambda p: (round(tallies[p].f1, 6), -abs(p - 0.5)))
+def best_choice(tallies: dict[Choice, Tally]) -> Choice:
+    """The (c, threshold) of the best F1 (ties: the stronger pull, then the threshold nearest 0.5)."""
+    return max(tallies, key=lambda cp: (round(tallies[cp].f1, 6), -cp[0], -abs(cp[1] - 0.5)))
 
 
 def out_of_fold(mentions: Sequence[Labelled], items: Sequence[str], occurrence: dict[str, str],
@@ -232,7 +237,7 @@ def out_of_fold(mentions: Sequence[Labelled], items: Sequence[str], occurrence: 
     hand = hand_settings()
     fold = folds_of(items, occurrence, k)
     before, after = Tally(), Tally()
-    chosen: list[float] = []
+    chosen: list[Choice] = []
     for f in sorted(set(fold.values())):
         train = [m for m in mentions if fold[m.document] != f]
         test = [m for m in mentions if fold[m.document] == f]
@@ -240,12 +245,13 @@ def out_of_fold(mentions: Sequence[Labelled], items: Sequence[str], occurrence: 
         test_items = [i for i in items if fold[i] == f]
         before.add(test_items, occurrence, cluster(test, hand["weights"], float(hand["threshold"]),
                                                    int(hand.get("family_pool", 0))))
-        p = best_probability(sweep(train, train_items, occurrence, k - 1))
-        chosen.append(p)
-        fitted = fit(train)
+        c, p = best_choice(sweep(train, train_items, occurrence, k - 1))
+        chosen.append((c, p))
+        fitted = fit(train, c=c)
         after.add(test_items, occurrence, cluster(test, fitted.weights, fitted.threshold(p)))
     return {"folds": k, "grouped_by": "occurrence (same_event tag; untagged: the document)",
-            "hand": before.as_dict(), "learned": after.as_dict(), "chosen_probabilities": chosen}
+            "hand": before.as_dict(), "learned": after.as_dict(),
+            "chosen_c_and_probability": [list(cp) for cp in chosen]}
 
 
 def train_resolve(docs_path: Path, gold_path: Path, k: int = 5) -> dict[str, Any]:
@@ -255,8 +261,8 @@ def train_resolve(docs_path: Path, gold_path: Path, k: int = 5) -> dict[str, Any
     if len({occurrence[i] for i in items}) < k:
         raise ValueError(f"{k} folds need at least {k} occurrences")
     tallies = sweep(mentions, items, occurrence, k)
-    p = best_probability(tallies)
-    fitted = fit(mentions)
+    c, p = best_choice(tallies)
+    fitted = fit(mentions, c=c)
     rows, labels = pairs(mentions)
     digest = hashlib.sha256(json.dumps([fitted.weights, fitted.bias, p], sort_keys=True).encode()).hexdigest()[:10]
     return {
@@ -270,8 +276,8 @@ def train_resolve(docs_path: Path, gold_path: Path, k: int = 5) -> dict[str, Any
         "family_pool": FAMILY_POOL,
         "trained_on": {"documents": len(items), "mentions": len(mentions), "pairs": len(labels),
                        "joined_pairs": int(sum(labels)), "occurrences": len({occurrence[i] for i in items}),
-                       "data_sha256": _sha256(docs_path, gold_path), "c": C, "seed": SEED},
-        "sweep": {str(q): round(t.f1, 4) for q, t in tallies.items()},
+                       "data_sha256": _sha256(docs_path, gold_path), "c": c, "seed": SEED},
+        "sweep_f1": {f"c={q[0]} p={q[1]}": round(t.f1, 4) for q, t in tallies.items()},
         "oof": out_of_fold(mentions, items, occurrence, k),
     }
 
