@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -156,8 +157,10 @@ def region_keys(regions: list[Any] | None) -> frozenset[str]:
 
 
 def _hash(words: tuple[str, ...]) -> int:
-    """A shingle's hash: Python's own (fast; hashes live only for one run, never stored)."""
-    return hash(" ".join(words))
+    """A shingle's hash: CRC-32, the same in every process (Python's own ``hash`` is salted per
+    process, and the bottom-k sketch it picked, hence resolve's and its trainer's results,
+    changed from run to run)."""
+    return zlib.crc32(" ".join(words).encode("utf-8"))
 
 
 def shingles(text: str, n: int = 5) -> set[int]:

@@ -9,15 +9,18 @@ the threshold. Here the weights of those signals are fitted instead of set by ha
   (:func:`~dissentwatch.resolve.cluster.factors`) the features, the label whether the event is
   the mention's occurrence (the documents' ``same_event`` tags; an untagged document is an
   occurrence of its own);
-- a logistic regression (seeded, class-balanced) over those pairs gives one weight per factor
-  and a bias; joining when the probability is at least ``p`` is joining when the weighted sum
-  is at least ``logit(p) - bias``, so the learned weights drop into resolve's scoring and every
-  join's reason still names its signals;
-- ``p`` is chosen to maximise the pairwise F1 of the resulting clusters out of fold, folds
-  grouped by occurrence (every report of one occurrence in one fold);
-- the recorded quality is nested: for each outer fold the weights are fitted and ``p`` chosen
-  on the other folds alone (inner folds), then the held-out fold is clustered and scored. The
-  hand weights are scored on the same folds.
+- a logistic regression (deterministic, class-balanced) over those pairs gives one weight per
+  factor and a bias; each weight is drawn towards its hand weight (L2 with strength ``1/c``:
+  a factor the data never show keeps its hand weight) and keeps its sign. Joining when the
+  probability is at least ``p`` is joining when the weighted sum is at least
+  ``logit(p) - bias``, so the learned weights drop into resolve's scoring and every join's
+  reason still names its signals;
+- ``c`` and ``p`` are chosen to maximise the pairwise F1 of the resulting clusters out of fold,
+  folds grouped by occurrence (every report of one occurrence in one fold);
+- the recorded quality is nested: for each outer fold the weights are fitted and ``c``, ``p``
+  chosen on the other folds alone (inner folds), then the held-out fold is clustered and
+  scored. The hand weights are scored on the same folds. Each fold is clustered alone, so the
+  reports of other folds are no distractors: figures from more folds face fewer.
 """
 
 from __future__ import annotations
