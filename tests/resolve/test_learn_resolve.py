@@ -61,6 +61,15 @@ def fixture_paths(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     return _fixture(tmp_path_factory.mktemp("learn_resolve"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fewer_choices() -> Any:
+    """A shorter grid of thresholds and strengths: the same code, a quicker test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(learn, "PROBABILITIES", (0.3, 0.45, 0.6, 0.8))
+        patch.setattr(learn, "CS", (0.3, 1.0))
+        yield
+
+
 @pytest.fixture(scope="module")
 def learned(fixture_paths: tuple[Path, Path]) -> dict[str, Any]:
     return learn.train_resolve(*fixture_paths, k=4)
@@ -113,27 +122,25 @@ def test_out_of_fold_folds_never_split_an_occurrence(fixture_paths: tuple[Path, 
 
 def test_the_learned_weights_are_scored_only_on_folds_they_were_not_fitted_to(
         fixture_paths: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from dissentwatch.resolve.features import hand_settings
-
+    """Every fold is resolved among all the mentions but only its own documents' pairs are
+    counted, each time with weights fitted without them."""
     mentions, occurrence, items = learn.labelled_mentions(*fixture_paths)
     fold = learn.folds_of(items, occurrence, 4)
     last_fit: list[set[str]] = []
     scored: list[set[str]] = []
-    real_fit, real_cluster = learn.fit, learn.cluster
+    real_fit, real_add = learn.fit, learn.Tally.add
 
     def spy_fit(train: Any, pool: int | None = None, c: float = 1.0) -> learn.Fit:
         last_fit[:] = [{m.document for m in train}]
         return real_fit(train, pool, c)
 
-    def spy_cluster(test: Any, weights: dict[str, float], *args: Any) -> dict[str, set[str]]:
-        documents = {m.document for m in test}
-        if weights is not hand_settings()["weights"]:  # learned weights: fitted without these documents
-            assert last_fit and not (last_fit[0] & documents)
-            scored.append(documents)
-        return real_cluster(test, weights, *args)
+    def spy_add(self: learn.Tally, test_items: Any, *args: Any) -> None:
+        assert last_fit and not (last_fit[0] & set(test_items))
+        scored.append(set(test_items))
+        real_add(self, test_items, *args)
 
     monkeypatch.setattr(learn, "fit", spy_fit)
-    monkeypatch.setattr(learn, "cluster", spy_cluster)
+    monkeypatch.setattr(learn.Tally, "add", spy_add)
     learn.out_of_fold(mentions, items, occurrence, 4)
     for f in range(4):  # every outer fold was scored, as a whole
         assert {d for d in items if fold[d] == f} in scored
@@ -178,3 +185,29 @@ def test_the_packaged_settings_take_the_learned_weights_key_by_key() -> None:
     assert Clusterer().threshold == learned["threshold"] and Clusterer().pool == learned["family_pool"]
     oof = learned["oof"]
     assert oof["learned"]["pairwise"]["f1"] > oof["hand"]["pairwise"]["f1"]
+
+
+def test_a_join_on_type_and_dates_alone_needs_one_event_that_fits_them() -> None:
+    from dissentwatch.resolve.features import MentionFeatures, hand_settings
+
+    weights = dict(hand_settings()["weights"], same_type=1.0, date_day_0_1=2.0)  # type + day reach 2.5
+    day = date(2023, 5, 2).toordinal()
+
+    def report(i: int, region: str) -> MentionFeatures:
+        return MentionFeatures(i, f"k{i}", i, "refusal", "refusal", False, 0.8, published=day, day=day,
+                               regions=frozenset({region}), root=f"{i}:refusal:0")
+
+    def bare(i: int) -> MentionFeatures:
+        return MentionFeatures(i, f"k{i}", i, "refusal", "refusal", False, 0.8, published=day, day=day,
+                               root=f"{i}:refusal:0")
+
+    one = Clusterer(weights=weights, threshold=2.5, pool=20)
+    first = one.assign(report(1, "RU-OMS"))
+    assert one.assign(bare(2)).event_id == first.event_id  # one refusal that day: it is that one
+    two = Clusterer(weights=weights, threshold=2.5, pool=20)
+    a, b = two.assign(report(1, "RU-OMS")), two.assign(report(2, "RU-TVE"))
+    assert a.event_id != b.event_id
+    third = two.assign(bare(3))
+    assert third.founded and third.event_id not in {a.event_id, b.event_id}  # two fit: neither
+    joined = two.assign(report(4, "RU-TVE"))  # a shared region tells them apart
+    assert joined.event_id == b.event_id and joined.reason["signals"]["regions"] > 0

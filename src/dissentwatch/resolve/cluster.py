@@ -294,6 +294,17 @@ def weigh(raw: dict[str, float], weights: dict[str, float] | None = None) -> tup
     return round(sum(signals.values()), 3), signals
 
 
+CONTEXT_FREE = frozenset({"type", "relatives", "date", "published", "cosine"})
+
+
+def has_content(signals: dict[str, float]) -> bool:
+    """True when something beyond the type and the dates speaks for the pair (a unit, a place,
+    a head count, a copy, a citation, similar wording ...). A join on the type and the dates
+    alone is made only when one candidate event fits them (:meth:`Clusterer.assign`): in a store
+    with several events a day, a report of the same type that day names none of them."""
+    return any(value > 0 for name, value in signals.items() if name not in CONTEXT_FREE)
+
+
 def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0,
           weights: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
     """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it
@@ -500,15 +511,25 @@ class Clusterer:
     def assign(self, m: MentionFeatures) -> Assignment:
         """Join ``m`` to its best-scoring candidate event, or found a new event with it."""
         best: tuple[float, dict[str, float], EventProfile] | None = None
+        chosen: tuple[float, dict[str, float], EventProfile] | None = None
         qualified: list[EventProfile] = []
+        dates_only: list[tuple[float, dict[str, float], EventProfile]] = []
         for profile, raw in self.scored_candidates(m):
             total, signals = weigh(raw, self.weights)
             total = self._with_similarity(m, profile, total, signals)
-            if total >= self.threshold:
+            if total >= self.threshold and not has_content(signals):
+                dates_only.append((total, signals, profile))
+            elif total >= self.threshold:
                 qualified.append(profile)
+                if chosen is None or total > chosen[0]:
+                    chosen = (total, signals, profile)
             if best is None or total > best[0]:
                 best = (total, signals, profile)
-        if best is not None and best[0] >= self.threshold:
+        if chosen is None and len(dates_only) == 1:  # the type and dates fit one event alone
+            chosen = dates_only[0]
+            qualified.append(chosen[2])
+        if chosen is not None:
+            best = chosen
             target = best[2]
             absorbed = [p.id for p in qualified if p is not target and self._absorb(target, p)]
             self._file(target, m)

@@ -19,8 +19,9 @@ the threshold. Here the weights of those signals are fitted instead of set by ha
   folds grouped by occurrence (every report of one occurrence in one fold);
 - the recorded quality is nested: for each outer fold the weights are fitted and ``c``, ``p``
   chosen on the other folds alone (inner folds), then the held-out fold is clustered and
-  scored. The hand weights are scored on the same folds. Each fold is clustered alone, so the
-  reports of other folds are no distractors: figures from more folds face fewer.
+  scored. The hand weights are scored on the same folds. The held-out fold is resolved together
+  with the other folds' mentions (its distractors, as in a store), and only pairs of two
+  held-out documents are counted.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ SEED = 0
 CS = (0.1, 0.3, 1.0)  # strengths of the pull towards the hand weights tried (smaller: stronger)
 PRIOR = 1.0  # the weights are drawn towards the hand weights times this (0: towards zero)
 FAMILY_POOL = 20  # resolve's family_pool: the newest events of its family every mention also meets
+# A fold is scored resolved among all the mentions in scope (the others are its distractors, as
+# in a real store), only its own pairs counted; False: resolved alone.
+CONTEXT = True
 TRAIN_POOL = 0  # the pool when collecting the training pairs (0: the pairs the blocking offers)
 PROBABILITIES = tuple(round(0.05 * i, 2) for i in range(2, 20))  # 0.10 .. 0.95
 LEARNED_KEYS = tuple(k for k in SIGNAL_OF if not k.startswith("embedding_"))  # similarity is not trained
@@ -215,7 +219,7 @@ Choice = tuple[float, float]  # (c, probability threshold)
 def sweep(mentions: Sequence[Labelled], items: Sequence[str], occurrence: dict[str, str],
           k: int) -> dict[Choice, Tally]:
     """Out-of-fold clusters for every regularisation strength and probability threshold: per
-    fold, fit on the other folds and cluster the fold's mentions."""
+    fold, fit on the other folds, resolve all the mentions and score the fold's pairs."""
     fold = folds_of(items, occurrence, k)
     tallies = {(c, p): Tally() for c in CS for p in PROBABILITIES}
     for f in sorted(set(fold.values())):
@@ -225,7 +229,8 @@ def sweep(mentions: Sequence[Labelled], items: Sequence[str], occurrence: dict[s
         for c in CS:
             fitted = fit(train, c=c)
             for p in PROBABILITIES:
-                tallies[(c, p)].add(test_items, occurrence, cluster(test, fitted.weights, fitted.threshold(p)))
+                tallies[(c, p)].add(test_items, occurrence,
+                                    cluster(mentions if CONTEXT else test, fitted.weights, fitted.threshold(p)))
     return tallies
 
 
@@ -246,12 +251,13 @@ def out_of_fold(mentions: Sequence[Labelled], items: Sequence[str], occurrence: 
         test = [m for m in mentions if fold[m.document] == f]
         train_items = [i for i in items if fold[i] != f]
         test_items = [i for i in items if fold[i] == f]
-        before.add(test_items, occurrence, cluster(test, hand["weights"], float(hand["threshold"]),
-                                                   int(hand.get("family_pool", 0))))
+        scope = mentions if CONTEXT else test
         c, p = best_choice(sweep(train, train_items, occurrence, k - 1))
         chosen.append((c, p))
         fitted = fit(train, c=c)
-        after.add(test_items, occurrence, cluster(test, fitted.weights, fitted.threshold(p)))
+        after.add(test_items, occurrence, cluster(scope, fitted.weights, fitted.threshold(p)))
+        before.add(test_items, occurrence, cluster(scope, hand["weights"], float(hand["threshold"]),
+                                                   int(hand.get("family_pool", 0))))
     return {"folds": k, "grouped_by": "occurrence (same_event tag; untagged: the document)",
             "hand": before.as_dict(), "learned": after.as_dict(),
             "chosen_c_and_probability": [list(cp) for cp in chosen]}
