@@ -2,8 +2,10 @@
 
 Mentions arrive oldest first. Each one is compared only with the events that share a block
 (type family + unit number, region, location, head count, dead, copied/forwarded root, quoted
-speech, near-identical text) and joins the best one scoring at least the threshold; otherwise it
-founds a new event whose id derives from its stable key. Every join records the signals that
+speech, near-identical text), and with the newest events of its family (``family_pool``), and
+joins the best one scoring at least the threshold (on the type and dates alone, only when one
+event fits them); otherwise it founds a new event whose id derives from its stable key. The
+weights are learned (``dissentwatch train-resolve``, :mod:`dissentwatch.resolve.learn`). Every join records the signals that
 made it: unit, dates, places, copies and quotes, and the details re-tellings repeat (head count,
 dead, grievances).
 """
