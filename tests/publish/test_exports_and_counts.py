@@ -11,6 +11,7 @@ import pytest
 from dissentwatch.publish.counts import count_events
 from dissentwatch.publish.export import CSV_COLUMNS, export_events
 from dissentwatch.publish.shape import EXPORT_KEYS
+from dissentwatch.resolve.features import settings
 from dissentwatch.store import Store
 
 
@@ -143,7 +144,9 @@ def test_events_and_event_commands(events_store: Store, cli) -> None:  # type: i
     assert shown.exit_code == 0
     assert "tg/100" in shown.output and "en/7" in shown.output and "«5-й бригады»" in shown.output
     assert "why: founded the event" in shown.output
-    assert re.search(r"why: joined, score [\d.]+: type \+0\.5, unit \+2", shown.output)
+    weights = settings()["weights"]  # the packaged (learned) weights name each source's signals
+    assert re.search(rf"why: joined, score [\d.]+: type \+{round(weights['same_type'], 3):g}, unit \+{round(weights['unit_equal'], 3):g}",
+                     shown.output)
     assert json.loads(cli("event", event_id, "--json").stdout)["id"] == event_id
     missing = cli("event", "ev-nope")
     assert missing.exit_code != 0 and "no event" in missing.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from dissentwatch.resolve.outlets import cited_outlets, gazetteer, outlet_of
 from dissentwatch.resolve.resolver import resolve_mentions
@@ -44,15 +45,21 @@ RETELLING = ("Ni soldater nægtede at tage til Ukraine, skriver den britiske avi
              "der bruger et dæknavn for soldaten.")
 
 
-def _guardian_report(store: Store, ext: str, text: str) -> None:
+# Complaints both reports list: with the learned weights too weak to join them alone, and so is
+# the citation alone (reports cite outlets that reported other occurrences); together they join.
+COMPLAINTS = {"grievances": ["frontal_assaults", "poor_command", "no_rotation_or_leave"]}
+
+
+def _guardian_report(store: Store, ext: str, text: str, fields: dict[str, Any] | None = None) -> None:
     doc = add_document(store, ext, text, url=f"https://www.theguardian.com/world/{ext}", language="en")
-    save(store, doc, mention(store, doc, "refusal", text.split(",")[0]))
+    save(store, doc, mention(store, doc, "refusal", text.split(",")[0], fields=fields))
 
 
 def test_a_retelling_that_cites_the_outlet_joins_its_report(store: Store) -> None:
-    _guardian_report(store, "g1", "Along with eight others, the soldier refused to rejoin the invasion, he said.")
+    _guardian_report(store, "g1", "Along with eight others, the soldier refused to rejoin the invasion, he said.",
+                     COMPLAINTS)
     other = add_document(store, "jp1", RETELLING, url="https://jyllands-posten.example/1", language="da")
-    save(store, other, mention(store, other, "refusal", "nægtede at tage til Ukraine"))
+    save(store, other, mention(store, other, "refusal", "nægtede at tage til Ukraine", fields=COMPLAINTS))
     resolve_mentions(store)
     assert events_of(store, "jp1") == events_of(store, "g1")
     reason = json.loads(str(store.scalar(
@@ -64,10 +71,10 @@ def test_a_retelling_that_cites_the_outlet_joins_its_report(store: Store) -> Non
 def test_the_source_read_after_its_retelling_joins_it_too(store: Store) -> None:
     other = add_document(store, "jp1", RETELLING, url="https://jyllands-posten.example/1", language="da",
                          published="2022-05-01T10:00:00Z")
-    save(store, other, mention(store, other, "refusal", "nægtede at tage til Ukraine"))
+    save(store, other, mention(store, other, "refusal", "nægtede at tage til Ukraine", fields=COMPLAINTS))
     doc = add_document(store, "g1", "Nine soldiers refused to rejoin the invasion, one of them said.",
                        url="https://www.theguardian.com/world/g1", language="en", published="2022-05-02T10:00:00Z")
-    save(store, doc, mention(store, doc, "refusal", "Nine soldiers refused"))
+    save(store, doc, mention(store, doc, "refusal", "Nine soldiers refused", fields=COMPLAINTS))
     resolve_mentions(store)
     assert events_of(store, "jp1") == events_of(store, "g1")
 

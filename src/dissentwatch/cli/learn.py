@@ -82,5 +82,36 @@ def train_command(ctx: Context, docs: Path, gold: Path, streams: tuple[Path, ...
         raise SystemExit(1)
 
 
+@click.command("train-resolve")
+@click.argument("docs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--cv", "folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Folds (grouped by occurrence) of the threshold choice and of the recorded scores.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Learned settings to write (JSON; packaged as dissentwatch/data/resolve_learned.json).")
+def train_resolve_command(docs: Path, gold: Path, folds: int, out: Path) -> None:
+    """Learn resolve's weights from the same_event tags of DOCS and the gold events of GOLD.
+
+    A logistic regression over the signals of every (mention, candidate event) pair; the join
+    threshold is chosen out of fold, and the nested out-of-fold scores of the hand weights and
+    the learned ones (pairwise, B-cubed) are written with the weights."""
+    from dissentwatch.resolve.learn import train_resolve
+
+    try:
+        learned = train_resolve(docs, gold, folds)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out.write_text(json.dumps(learned, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    oof = learned["oof"]
+    click.echo(f"out of fold ({oof['folds']} folds by occurrence, {oof['hand']['documents']} documents):")
+    for name in ("hand", "learned"):
+        pw, b3 = oof[name]["pairwise"], oof[name]["bcubed"]
+        click.echo(f"  {name:8} pairwise P {pw['precision']:.3f} R {pw['recall']:.3f} F1 {pw['f1']:.3f}  "
+                   f"bcubed P {b3['precision']:.3f} R {b3['recall']:.3f} F1 {b3['f1']:.3f}")
+    click.echo(f"wrote {out} ({learned['version']}, threshold {learned['threshold']}, "
+               f"p >= {learned['probability']})")
+
+
 def register(group: click.Group) -> None:
     group.add_command(train_command)
+    group.add_command(train_resolve_command)

@@ -2,8 +2,10 @@
 
 Mentions arrive oldest first. Each one is compared only with the events that share a block
 (type family + unit number, region, location, head count, dead, copied/forwarded root, quoted
-speech, near-identical text) and joins the best one scoring at least the threshold; otherwise it
-founds a new event whose id derives from its stable key. Every join records the signals that
+speech, near-identical text), and with the newest events of its family (``family_pool``), and
+joins the best one scoring at least the threshold (on the type and dates alone, only when one
+event fits them); otherwise it founds a new event whose id derives from its stable key. The
+weights are learned (``dissentwatch train-resolve``, :mod:`dissentwatch.resolve.learn`). Every join records the signals that
 made it: unit, dates, places, copies and quotes, and the details re-tellings repeat (head count,
 dead, grievances).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 import sqlite3
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dissentwatch.resolve.features import MentionFeatures, settings
+from dissentwatch.resolve.features import MentionFeatures, region_name_key, settings
 
 BLOCK_SCAN = 200  # most recent entries looked at per block (a block keeps no more)
 PROFILES_IN_MEMORY = 4096  # event profiles kept in memory; the others wait in a temporary file
@@ -27,6 +30,7 @@ SWEEP_EVERY = 2000  # mentions between two moves of stale blocks to the temporar
 _UNWINDOWED = frozenset({"root", "post", "post_cited"})  # a copy or a link names its source whatever the date
 GRIEVANCE_SETS = 64  # reports' complaint lists an event keeps to compare new reports with
 Adder = Callable[..., None]
+_PLACE_WORD = re.compile(r"\w{3,}", re.UNICODE)
 Entry = tuple[int | None, str]  # (publication day of the filing mention, event id)
 
 
@@ -209,6 +213,12 @@ def cites_event(m: MentionFeatures, e: EventProfile) -> bool:
     return bool(m.cites & e.outlets) or (m.outlet is not None and m.outlet in e.cites)
 
 
+def place_head(location: str) -> str:
+    """The most precise part of a place name: before its first comma, administrative words left
+    out ("bryanka, luhansk oblast" -> "bryanka")."""
+    return " ".join(_PLACE_WORD.findall(region_name_key(location.split(",", 1)[0])))
+
+
 def _shared_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     keys: list[tuple[Any, ...]] = [("root", m.root)]
     if m.unit_number:
@@ -216,6 +226,9 @@ def _shared_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     keys += [("region", m.family, r) for r in sorted(m.regions)]
     if m.location:
         keys.append(("location", m.family, m.location))
+        head = place_head(m.location)
+        if head and head != m.location:
+            keys.append(("location", m.family, head))
     if m.participants:
         keys.append(("participants", m.family, *m.participants))
     if m.killed:
@@ -225,33 +238,84 @@ def _shared_keys(m: MentionFeatures) -> list[tuple[Any, ...]]:
     return keys
 
 
-def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0) -> tuple[float, dict[str, float]]:
-    """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it.
+# The signal (named in a join's reason) each weight key contributes to.
+SIGNAL_OF = {
+    "same_type": "type", "family_only": "type", "relatives_mismatch": "relatives",
+    "unit_equal": "unit", "unit_canonical_equal": "unit", "unit_conflict": "unit", "unit_kind_conflict": "unit",
+    "date_day_0_1": "date", "date_day_2_3": "date", "date_day_4_7": "date", "date_day_8_30": "date",
+    "date_day_far": "date", "date_month_equal": "date", "date_month_conflict": "date",
+    "published_before_event": "published", "published_soon": "published", "published_late": "published",
+    "published_far": "published", "published_gap_far": "published",
+    "regions_overlap": "regions", "regions_jaccard": "regions", "regions_extra": "regions",
+    "regions_disjoint": "regions",
+    "location_equal": "location", "location_equal_city": "location", "location_equal_region": "location",
+    "location_equal_country": "location", "location_head_equal": "location", "same_outlet": "outlet",
+    "shared_root": "copy", "shared_quote_strong": "quotes", "shared_quote": "quotes",
+    "embedding_high": "embedding", "embedding_mid": "embedding", "embedding_low": "embedding",
+    "cue_conflict": "denial",
+    "participants_equal": "participants", "participants_equal_round": "participants",
+    "participants_close": "participants",
+    "participants_conflict": "participants", "killed_equal": "killed", "killed_conflict": "killed",
+    "grievances_jaccard": "grievances", "cites_report": "citation", "links_post": "citation",
+}
+
+
+def factors(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0) -> dict[str, float]:
+    """The raw evidence that ``m`` reports event ``e``, by weight key, before any weight: 1 for
+    a signal that holds, a share for graded ones (region overlap, grievances, citations).
 
     ``cited_share``: 1/k when the report cites an outlet that reported ``e`` and k candidate
     events of that outlet (or citing it); the citation picks one of k."""
-    w = settings()["weights"]
-    signals: dict[str, float] = {}
+    out: dict[str, float] = {}
 
-    def add(name: str, key: str, factor: float = 1.0) -> None:
+    def add(key: str, factor: float = 1.0) -> None:
         if factor:
-            signals[name] = round(signals.get(name, 0.0) + float(w[key]) * factor, 3)
+            out[key] = out.get(key, 0.0) + float(factor)
 
-    add("type", "same_type" if m.type in e.types else "family_only")
+    add("same_type" if m.type in e.types else "family_only")
     if bool(m.by_relatives) != (e.relatives * 2 > e.size):
-        add("relatives", "relatives_mismatch")
+        add("relatives_mismatch")
     unit_equal = _score_unit(m, e, add)
     _score_dates(m, e, add)
     _score_places(m, e, add)
     _score_text(m, e, add)
     _score_details(m, e, add)
     if cited_share and m.document_id not in e.documents:
-        add("citation", "cites_report", cited_share * _citation_recency(m, e))
+        add("cites_report", cited_share * _citation_recency(m, e))
     if links_post(m, e) and m.document_id not in e.documents:
-        add("citation", "links_post")
+        add("links_post")
     if unit_equal and ("denial" in m.cues) != e.denial:
-        add("denial", "cue_conflict")
+        add("cue_conflict")
+    return out
+
+
+def weigh(raw: dict[str, float], weights: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+    """(total, signals) of raw factors under ``weights`` (default: the packaged ones): each
+    signal is the sum of its keys' factor times weight."""
+    w = weights if weights is not None else settings()["weights"]
+    signals: dict[str, float] = {}
+    for key, factor in raw.items():
+        name = SIGNAL_OF.get(key, key)
+        signals[name] = round(signals.get(name, 0.0) + float(w.get(key, 0.0)) * factor, 3)
     return round(sum(signals.values()), 3), signals
+
+
+CONTEXT_FREE = frozenset({"type", "relatives", "date", "published", "cosine"})
+
+
+def has_content(signals: dict[str, float]) -> bool:
+    """True when something beyond the type and the dates speaks for the pair (a unit, a place,
+    a head count, a copy, a citation, similar wording ...). A join on the type and the dates
+    alone is made only when one candidate event fits them (:meth:`Clusterer.assign`): in a store
+    with several events a day, a report of the same type that day names none of them."""
+    return any(value > 0 for name, value in signals.items() if name not in CONTEXT_FREE)
+
+
+def score(m: MentionFeatures, e: EventProfile, cited_share: float = 0.0,
+          weights: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+    """How strongly the evidence says ``m`` reports event ``e``; the signals that add up to it
+    (see :func:`factors`; ``weights``: default the packaged, learned ones)."""
+    return weigh(factors(m, e, cited_share), weights)
 
 
 def _citation_recency(m: MentionFeatures, e: EventProfile) -> float:
@@ -268,13 +332,13 @@ def _score_unit(m: MentionFeatures, e: EventProfile, add: Adder) -> bool:
     if not (m.unit_number and e.numbers):
         return False
     if m.unit_number not in e.numbers:
-        add("unit", "unit_conflict")
+        add("unit_conflict")
         return False
-    add("unit", "unit_equal")
+    add("unit_equal")
     if m.canonical_id and m.canonical_id in e.canonical:
-        add("unit", "unit_canonical_equal")
+        add("unit_canonical_equal")
     elif m.unit_kind and e.kinds and m.unit_kind not in e.kinds:
-        add("unit", "unit_kind_conflict")
+        add("unit_kind_conflict")
     return True
 
 
@@ -283,19 +347,19 @@ def _score_dates(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
         gap = max(0, e.day_min - m.day, m.day - e.day_max)
         key = ("date_day_0_1" if gap <= 1 else "date_day_2_3" if gap <= 3 else "date_day_4_7"
                if gap <= 7 else "date_day_8_30" if gap <= 30 else "date_day_far")
-        add("date", key)
+        add(key)
     elif m.month_day and e.month_days:
         near = min(abs(_md_days(m.month_day) - _md_days(md)) for md in e.month_days)
-        add("date", "date_day_0_1" if near <= 1 else "date_day_4_7" if near <= 7 else "date_day_far")
+        add("date_day_0_1" if near <= 1 else "date_day_4_7" if near <= 7 else "date_day_far")
     elif (m.month or _month_of(m.day)) and e.months:
-        add("date", "date_month_equal" if (m.month or _month_of(m.day)) in e.months else "date_month_conflict")
+        add("date_month_equal" if (m.month or _month_of(m.day)) in e.months else "date_month_conflict")
     elif m.day is None and m.published is not None and e.day_min is not None:
-        add("published", _lag_key(m.published - e.day_min))
+        add(_lag_key(m.published - e.day_min))
     elif m.day is not None and e.day_min is None and e.pub_min is not None:
-        add("published", _lag_key(e.pub_min - m.day))
+        add(_lag_key(e.pub_min - m.day))
     elif (m.published is not None and e.pub_min is not None and e.pub_max is not None
           and max(e.pub_min - m.published, m.published - e.pub_max) > 60):
-        add("published", "published_gap_far")
+        add("published_gap_far")
 
 
 def _lag_key(lag: int) -> str:
@@ -320,27 +384,34 @@ def _score_places(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     if m.regions and e.regions:
         shared = len(m.regions & e.regions.keys())
         if shared:
-            add("regions", "regions_overlap")
-            add("regions", "regions_jaccard", shared / len(m.regions | e.regions.keys()))
-            add("regions", "regions_extra", shared - 1)
+            add("regions_overlap")
+            add("regions_jaccard", shared / len(m.regions | e.regions.keys()))
+            add("regions_extra", shared - 1)
         else:
-            add("regions", "regions_disjoint")
+            add("regions_disjoint")
+    if m.location and e.locations and m.location not in e.locations:
+        # "bryanka" and "bryanka, luhansk oblast": one place, written more or less precisely
+        head = place_head(m.location)
+        if head and any(place_head(loc) == head for loc in e.locations):
+            add("location_head_equal")
     if m.location and m.location in e.locations:
         # a village names an occurrence far better than a big city, a region or a country
-        add("location", {"country": "location_equal_country", "region": "location_equal_region",
+        add({"country": "location_equal_country", "region": "location_equal_region",
                          "city": "location_equal_city", "exact": "location_equal"}.get(
                              m.location_precision or "", "location_equal"))
 
 
 def _score_text(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     other_document = m.document_id not in e.documents
+    if other_document and m.outlet and m.outlet in e.outlets:
+        add("same_outlet")  # an outlet's follow-up, or its report of another occurrence
     if other_document and (m.root in e.roots or len(m.sketch & e.sketch) >= 6):
-        add("copy", "shared_root")
+        add("shared_root")
     shared_quotes = len(m.quotes & e.quotes)
     if shared_quotes >= 3:
-        add("quotes", "shared_quote_strong")
+        add("shared_quote_strong")
     elif shared_quotes:
-        add("quotes", "shared_quote")
+        add("shared_quote")
 
 
 def _score_details(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
@@ -351,19 +422,20 @@ def _score_details(m: MentionFeatures, e: EventProfile, add: Adder) -> None:
     if m.participants and e.participants:
         low, high = m.participants
         if any(low == a and high == b for a, b in e.participants):
-            add("participants", "participants_equal")
+            # "about twenty" is said of many occurrences, "234" of few
+            add("participants_equal_round" if high == low and (low % 5 == 0 or low < 10) else "participants_equal")
         elif any(low <= b * 1.25 and a <= high * 1.25 for a, b in e.participants):
-            add("participants", "participants_close")
+            add("participants_close")
         else:
-            add("participants", "participants_conflict")
+            add("participants_conflict")
     if m.killed and e.killed:
-        add("killed", "killed_equal" if m.killed in e.killed else "killed_conflict")
+        add("killed_equal" if m.killed in e.killed else "killed_conflict")
     # Compared with each earlier report's own list, not with their union, which grows with every
     # report an event gathers. Two complaints (assaults, losses) are shared by most appeals.
     best = max((len(m.grievances & g) / len(m.grievances | g) for g in e.grievance_sets
                 if len(m.grievances & g) >= 3), default=0.0)
     if best >= 0.5:
-        add("grievances", "grievances_jaccard", best)
+        add("grievances_jaccard", best)
 
 
 @dataclass
@@ -486,7 +558,8 @@ class Clusterer:
 
     def __init__(
         self, similarity: Callable[[MentionFeatures, EventProfile], float | None] | None = None,
-        profiles_in_memory: int | None = None, *, max_mentions: int | None = None,
+        profiles_in_memory: int | None = None, *, weights: dict[str, float] | None = None,
+        threshold: float | None = None, pool: int | None = None, max_mentions: int | None = None,
         max_span_days: int | None = None,
     ) -> None:
         cap = settings().get("cluster_cap", {})
@@ -499,13 +572,16 @@ class Clusterer:
         self._since_sweep = 0
         self.blocks: dict[tuple[Any, ...], list[Entry]] = {}
         self.redirect: dict[str, str] = {}
-        self.threshold = float(settings()["threshold"])
+        self.weights: dict[str, float] = dict(settings()["weights"] if weights is None else weights)
+        self.threshold = float(settings()["threshold"] if threshold is None else threshold)
         self.similarity = similarity
         self.recent: dict[str, list[Entry]] = {}
         self.frozen: set[str] = set()                # events an analyst touched: never absorbed
         self.separated: set[frozenset[str]] = set()  # pairs an analyst split: never joined
         windows = settings()["windows"]
         self.unit_window, self.window = int(windows["unit"]), int(windows["other"])
+        # every mention also meets the newest ``pool`` events of its family (within the window)
+        self.pool = int(settings().get("family_pool", 0) if pool is None else pool)
 
     def add_existing(self, event_id: str, m: MentionFeatures, is_open: bool = True) -> None:
         """File a mention already linked to an event (from the store) under that event."""
@@ -517,7 +593,7 @@ class Clusterer:
 
     def _file(self, profile: EventProfile, m: MentionFeatures) -> None:
         profile.add(m)
-        for key in block_keys(m):
+        for key in block_keys(m) + ([("family", m.family)] if self.pool else []):
             entries = self.blocks.get(key)
             if entries is None:
                 if self.spill.used and self._spilled_last(key) == profile.id:
@@ -539,15 +615,21 @@ class Clusterer:
         seen: dict[str, EventProfile] = {}
         for key in lookup_keys(m):
             window = (None if key[0] in _UNWINDOWED else self.unit_window if key[0] == "unit" else self.window)
-            entries = self.blocks.get(key, [])
-            if self.spill.used and (window is None or m.published is None):
-                # the older entries moved out are still in reach of a copy, a link, an undated report
-                entries = self._spilled(key) + entries
-            self._scan(seen, entries, m, BLOCK_SCAN, window)
+            self._scan(seen, self._entries(key, window, m), m, BLOCK_SCAN, window)
+        if self.pool:
+            key = ("family", m.family)
+            self._scan(seen, self._entries(key, self.window, m), m, self.pool, self.window)
         if m.weak and self.similarity is not None:
             limit = int(settings()["embedding"]["max_candidates"])
             self._scan(seen, self.recent.get(m.family, []), m, limit, self.window)
         return list(seen.values())
+
+    def _entries(self, key: tuple[Any, ...], window: int | None, m: MentionFeatures) -> list[Entry]:
+        entries = self.blocks.get(key, [])
+        if self.spill.used and (window is None or m.published is None):
+            # the older entries moved out are still in reach of a copy, a link, an undated report
+            entries = self._spilled(key) + entries
+        return entries
 
     def _scan(self, seen: dict[str, EventProfile], entries: list[Entry], m: MentionFeatures, limit: int,
               window: int | None) -> None:
@@ -572,12 +654,12 @@ class Clusterer:
         if m.published is not None and self._since_sweep >= SWEEP_EVERY:
             self.sweep(m.published)
         best: tuple[float, dict[str, float], EventProfile] | None = None
+        chosen: tuple[float, dict[str, float], EventProfile] | None = None
         qualified: list[EventProfile] = []
-        candidates = self.candidates(m)
-        citing = {p.id for p in candidates if cites_event(m, p)} if (m.cites or m.outlet) else set()
+        dates_only: list[tuple[float, dict[str, float], EventProfile]] = []
         capped: list[str] = []
-        for profile in candidates:
-            total, signals = score(m, profile, 1 / len(citing) if profile.id in citing else 0.0)
+        for profile, raw in self.scored_candidates(m):
+            total, signals = weigh(raw, self.weights)
             total = self._with_similarity(m, profile, total, signals)
             if total >= self.threshold:
                 full = self._full(profile, profile.size + 1, m.published, m.published)
@@ -585,10 +667,19 @@ class Clusterer:
                     self.capped.setdefault(profile.id, full)
                     capped.append(profile.id)
                     continue
-                qualified.append(profile)
+                if not has_content(signals):
+                    dates_only.append((total, signals, profile))
+                else:
+                    qualified.append(profile)
+                    if chosen is None or total > chosen[0]:
+                        chosen = (total, signals, profile)
             if best is None or total > best[0]:
                 best = (total, signals, profile)
-        if best is not None and best[0] >= self.threshold:
+        if chosen is None and len(dates_only) == 1:  # the type and dates fit one event alone
+            chosen = dates_only[0]
+            qualified.append(chosen[2])
+        if chosen is not None:
+            best = chosen
             target = best[2]
             absorbed = [p.id for p in qualified if p is not target and self._absorb(target, p)]
             self._file(target, m)
@@ -608,6 +699,12 @@ class Clusterer:
         if best is not None:
             reason["best_other"] = {"event_id": best[2].id, "score": best[0], "signals": best[1]}
         return Assignment(m.id, event_id, 1.0, reason, founded=True)
+
+    def scored_candidates(self, m: MentionFeatures) -> list[tuple[EventProfile, dict[str, float]]]:
+        """Each candidate event of ``m`` with the raw factors (:func:`factors`) of the pair."""
+        candidates = self.candidates(m)
+        citing = {p.id for p in candidates if cites_event(m, p)} if (m.cites or m.outlet) else set()
+        return [(p, factors(m, p, 1 / len(citing) if p.id in citing else 0.0)) for p in candidates]
 
     def sweep(self, now: int) -> None:
         """Move out the blocks whose newest entry is older than their window before ``now`` (the
@@ -683,7 +780,7 @@ class Clusterer:
         cosine = self.similarity(m, e)
         if cosine is None:
             return total
-        cfg, w = settings()["embedding"], settings()["weights"]
+        cfg, w = settings()["embedding"], self.weights
         key = ("embedding_high" if cosine >= cfg["high"] else "embedding_mid" if cosine >= cfg["mid"]
                else "embedding_low" if cosine < cfg["low"] else None)
         if key is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,12 +27,30 @@ _QUOTED = re.compile(r"[«“\"„]([^«»“”\"„]{12,400})[»”\"“]")
 SKETCH_SIZE = 12
 SPAN_CHARS = 1500
 LEAD_CHARS = 1000  # the start of a document, where re-tellings name their source
+LEARNED_FILE = "resolve_learned.json"
+
+
+@cache
+def hand_settings() -> dict[str, Any]:
+    """The packaged ``data/resolve.json`` as written: families, hand-set weights, cues."""
+    data: dict[str, Any] = packaged_json("resolve.json")
+    return data
 
 
 @cache
 def settings() -> dict[str, Any]:
-    """The packaged ``data/resolve.json``: families, weights, cues."""
-    data: dict[str, Any] = packaged_json("resolve.json")
+    """Resolve's settings: ``data/resolve.json`` with the weights and threshold learned by
+    ``dissentwatch train-resolve`` (``data/resolve_learned.json``, when packaged) in place of the
+    hand ones, key by key; the version names both."""
+    data = dict(hand_settings())
+    try:
+        learned: dict[str, Any] = packaged_json(LEARNED_FILE)
+    except FileNotFoundError:
+        return data
+    data["weights"] = {**data["weights"], **learned["weights"]}
+    data["threshold"] = float(learned["threshold"])
+    data["family_pool"] = int(learned.get("family_pool", data.get("family_pool", 0)))
+    data["version"] = f"{data['version']}+{learned['version']}"
     return data
 
 
@@ -138,8 +157,10 @@ def region_keys(regions: list[Any] | None) -> frozenset[str]:
 
 
 def _hash(words: tuple[str, ...]) -> int:
-    """A shingle's hash: Python's own (fast; hashes live only for one run, never stored)."""
-    return hash(" ".join(words))
+    """A shingle's hash: CRC-32, the same in every process (Python's own ``hash`` is salted per
+    process, and the bottom-k sketch it picked, hence resolve's and its trainer's results,
+    changed from run to run)."""
+    return zlib.crc32(" ".join(words).encode("utf-8"))
 
 
 def shingles(text: str, n: int = 5) -> set[int]:

@@ -12,7 +12,7 @@ SIGNAL_WORDS = {
     "type": "type", "relatives": "relatives", "unit": "unit", "date": "date", "published": "publication dates",
     "regions": "home regions", "location": "place", "copy": "copy or forward", "quotes": "shared quotes",
     "embedding": "similar wording", "participants": "head count", "killed": "dead claimed",
-    "grievances": "complaints", "citation": "cites the outlet", "denial": "denial",
+    "grievances": "complaints", "citation": "cites the outlet", "denial": "denial", "outlet": "same outlet",
 }
 
 
