@@ -146,7 +146,16 @@ def test_the_learned_weights_are_scored_only_on_folds_they_were_not_fitted_to(
         assert {d for d in items if fold[d] == f} in scored
 
 
-def test_event_shows_why_each_source_joined_with_the_learned_weights(store: Store, cli) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def learned_weights() -> Any:
+    from dissentwatch.resolve.features import use_weights
+
+    use_weights("learned")
+    yield
+    use_weights("hand")
+
+
+def test_event_shows_why_each_source_joined_with_the_learned_weights(store: Store, cli, learned_weights) -> None:  # type: ignore[no-untyped-def]
     from dissentwatch.resolve.features import settings
     from dissentwatch.resolve.resolver import resolve_mentions, resolver_name
     from eventfactory import add_document, mention, save
@@ -172,17 +181,32 @@ def test_event_shows_why_each_source_joined_with_the_learned_weights(store: Stor
     assert "unit +" in line.group(1)
 
 
-def test_the_packaged_settings_take_the_learned_weights_key_by_key() -> None:
+def test_the_hand_weights_are_the_default_and_the_learned_ones_apply_key_by_key(tmp_path: Path) -> None:
     from dissentwatch import packaged_json
-    from dissentwatch.resolve.features import hand_settings, settings
+    from dissentwatch.resolve.features import hand_settings, settings, use_weights
 
+    hand = hand_settings()
+    assert settings()["threshold"] == hand["threshold"] and Clusterer().pool == hand.get("family_pool", 0)
     learned = packaged_json("resolve_learned.json")
-    merged, hand = settings(), hand_settings()
+    try:
+        use_weights("learned")
+        merged = settings()
+        assert Clusterer().threshold == learned["threshold"] and Clusterer().pool == learned["family_pool"]
+        copy = tmp_path / "weights.json"
+        copy.write_text(json.dumps(learned), "utf-8")
+        use_weights(str(copy))
+        assert settings() == merged
+        copy.write_text("{}", "utf-8")
+        use_weights(str(copy))
+        with pytest.raises(ValueError, match="needs weights, threshold, version"):
+            settings()
+    finally:
+        use_weights("hand")
+    assert settings()["threshold"] == hand["threshold"]
     assert merged["threshold"] == learned["threshold"] != hand["threshold"]
     assert all(merged["weights"][k] == v for k, v in learned["weights"].items())
     assert merged["weights"]["embedding_high"] == hand["weights"]["embedding_high"]  # not learned: kept
     assert merged["version"] == f"{hand['version']}+{learned['version']}"
-    assert Clusterer().threshold == learned["threshold"] and Clusterer().pool == learned["family_pool"]
     oof = learned["oof"]
     assert oof["learned"]["pairwise"]["f1"] > oof["hand"]["pairwise"]["f1"]
 
@@ -211,3 +235,23 @@ def test_a_join_on_type_and_dates_alone_needs_one_event_that_fits_them() -> None
     assert third.founded and third.event_id not in {a.event_id, b.event_id}  # two fit: neither
     joined = two.assign(report(4, "RU-TVE"))  # a shared region tells them apart
     assert joined.event_id == b.event_id and joined.reason["signals"]["regions"] > 0
+
+
+def test_resolve_takes_the_weights_it_is_given(store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dissentwatch.resolve.features import use_weights
+    from eventfactory import add_document, mention, save
+
+    doc = add_document(store, "t/9", "Бойцы 9-го полка записали видео.", published="2023-04-03T08:00:00Z")
+    save(store, doc, mention(store, doc, "video_appeal", "записали видео"))
+    try:
+        assert cli("resolve", "--weights", "learned").exit_code == 0
+        assert "learned-" in str(store.scalar("SELECT resolver FROM events"))
+    finally:
+        use_weights("hand")
+    bad = cli("resolve", "--weights", str(tmp_path / "missing.json"))
+    assert bad.exit_code == 2 and "neither 'hand', 'learned' nor a file" in bad.output
+    junk = tmp_path / "junk.json"
+    junk.write_text("[1, 2]", "utf-8")
+    refused = cli("resolve", "--weights", str(junk))
+    use_weights("hand")
+    assert refused.exit_code == 1 and "not resolve weights written by 'dissentwatch train-resolve'" in refused.output

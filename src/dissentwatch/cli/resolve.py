@@ -110,10 +110,13 @@ def _filters(kwargs: dict[str, Any]) -> dict[str, Any]:
               help="No event grows past this many mentions (default: cluster_cap in resolve.json, 1000).")
 @click.option("--max-event-days", "max_span_days", type=click.IntRange(0), default=None,
               help="No event spans more days of publications (default: cluster_cap in resolve.json, 730).")
+@click.option("--weights", "weights", default=None, metavar="hand|learned|FILE",
+              help="Join weights: 'hand' (default), 'learned' (the packaged train-resolve result) or a "
+                   "file train-resolve wrote; also $DISSENTWATCH_RESOLVE_WEIGHTS.")
 @quiet_option
 @pass_context
 def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool, max_mentions: int | None,
-                    max_span_days: int | None) -> None:
+                    max_span_days: int | None, weights: str | None) -> None:
     """Merge mentions of the same occurrence into events; link follow-ups.
 
     Incremental: mentions already in events stay; new ones join an event or found one. Event
@@ -121,9 +124,17 @@ def resolve_command(ctx: Context, rebuild: bool, embeddings: bool, as_json: bool
     never undone.
     """
     from dissentwatch.resolve import embed
-    from dissentwatch.resolve.features import settings
+    from dissentwatch.resolve.features import settings, use_weights
     from dissentwatch.resolve.resolver import resolve_mentions
 
+    if weights is not None:
+        if weights not in ("hand", "learned") and not Path(weights).is_file():
+            raise click.BadParameter(f"{weights!r} is neither 'hand', 'learned' nor a file", param_hint="--weights")
+        use_weights(weights)
+    try:
+        settings()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     similarity = None
     if embeddings:
         if not embed.available():
