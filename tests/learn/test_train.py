@@ -222,3 +222,17 @@ def test_eval_cv_scores_only_the_records_not_named(corpus: dict[str, Path], tmp_
     assert part["relevance"]["tp"] + part["relevance"]["fn"] == full["relevance"]["tp"] + full["relevance"]["fn"] - 6
     refused = _run("eval", str(corpus["docs"]), str(corpus["gold"]), "--not-scored", str(fitted))
     assert refused.exit_code == 2 and "--not-scored goes with --cv" in refused.output
+
+
+def test_the_version_names_the_weights_not_the_time_they_were_written(corpus: dict[str, Path], tmp_path: Path) -> None:
+    import time
+
+    model = load_model(corpus["model"])
+    model.save(tmp_path / "a")
+    time.sleep(2.1)  # zip entries carry a two-second timestamp
+    model.save(tmp_path / "b")
+    first, second = load_model(tmp_path / "a"), load_model(tmp_path / "b")
+    assert first.version == second.version
+    second.meta["thresholds"]["relevant"] = 0.99
+    second.save(tmp_path / "c")
+    assert load_model(tmp_path / "c").version != first.version

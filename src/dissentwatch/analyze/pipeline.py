@@ -69,7 +69,10 @@ def components() -> dict[str, str]:
         "segment": SEGMENT_VERSION, "aggregates": AGGREGATES_VERSION, "fields": field_extractor()[1],
     }
     if MODEL["model"] is not None:
+        from dissentwatch.learn.apply import APPLY_VERSION
+
         parts["model"] = MODEL["model"].version
+        parts["apply"] = APPLY_VERSION
     if OPTIONS["embeddings"]:
         from dissentwatch.analyze.embeddings import EMBEDDINGS_VERSION
 

@@ -106,9 +106,16 @@ class DetectionModel:
                 arrays.update(head.arrays(f"{kind}.{name}"))
         np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
         weights = hashlib.sha256((directory / "weights.npz").read_bytes()).hexdigest()
-        # the version names what judges: the weights, the thresholds and how the heads combine,
-        # so that a retrained or re-thresholded model re-analyzes the documents it judged
-        judging = json.dumps([weights, self.meta.get("thresholds"), self.meta.get("relevance")], sort_keys=True)
+        # the version names what judges: the weights (their values: the file also holds the time
+        # it was written), the thresholds and how the heads combine, so that a retrained or
+        # re-thresholded model re-analyzes the documents it judged, and a model fitted again to
+        # the same data keeps its version
+        values = hashlib.sha256()
+        for name in sorted(arrays):
+            values.update(f"{name}:{arrays[name].dtype}:{arrays[name].shape}".encode())
+            values.update(np.ascontiguousarray(arrays[name]).tobytes())
+        judging = json.dumps([values.hexdigest(), self.meta.get("thresholds"), self.meta.get("relevance")],
+                             sort_keys=True)
         self.meta["version"] = f"detect_model.v2.{hashlib.sha256(judging.encode()).hexdigest()[:10]}"
         meta = {**self.meta, "format": MODEL_FORMAT, "encoders": list(self.heads),
                 "labels": {f"{k}.{n}": h.labels for k, hs in self.heads.items() for n, h in hs.items()},
