@@ -236,3 +236,34 @@ def test_the_version_names_the_weights_not_the_time_they_were_written(corpus: di
     second.meta["thresholds"]["relevant"] = 0.99
     second.save(tmp_path / "c")
     assert load_model(tmp_path / "c").version != first.version
+
+
+def test_train_from_store_learns_from_analysts_decisions(corpus: dict[str, Path], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from dissentwatch.review.decisions import confirm, reject
+    from dissentwatch.store import Store
+    from eventfactory import add_document, mention, save
+
+    monkeypatch.setenv("DISSENTWATCH_CACHE", str(corpus["root"] / "cache"))
+    db = tmp_path / "store.db"
+    with Store(db) as store:
+        kept = add_document(store, "tg/k", "Контрактники 61-й бригады отказались возвращаться на передовую.")
+        save(store, kept, mention(store, kept, "refusal", "отказались возвращаться на передовую"))
+        dropped = add_document(store, "tg/d", "Футболисты отказались от участия в турнире из-за травм.")
+        save(store, dropped, mention(store, dropped, "refusal", "отказались от участия в турнире"))
+        resolve_mentions(store)
+        by_doc = {r[0]: r[1] for r in store.query(
+            "SELECT d.external_id, em.event_id FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
+            "JOIN documents d ON d.id = m.document_id")}
+        confirm(store, by_doc["tg/k"], "ana")
+        reject(store, by_doc["tg/d"], "ana")
+    out = tmp_path / "model"
+    result = _run("train", str(corpus["docs"]), str(corpus["gold"]), "--encoders", "use", "--cv", "3",
+                  "--from-store", "--out", str(out), db=db)
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "model.json").read_text("utf-8"))
+    assert meta["data"]["store_examples"] == 2
+    assert meta["data"]["by_source"]["store"] == 2
+    assert meta["data"]["by_source"]["gold"] == len(RECORDS)
+    assert meta["data"]["examples"] == sum(meta["data"]["by_source"].values())
