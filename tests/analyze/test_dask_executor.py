@@ -20,6 +20,8 @@ from dissentwatch.store.documents import ingest
 from dissentwatch.store.mentions import load_mentions
 
 distributed = pytest.importorskip("distributed")
+# every scheduler serves health checks over HTTP, on 127.0.0.1:8787 or, when that is taken, another port
+pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
 
 REPORTS = [
     ("ru", "Мобилизованные из {n}-го полка записали видеообращение к Путину. Они жалуются, что их "
@@ -105,22 +107,45 @@ def test_local_cluster_gives_the_single_process_result(tmp_path: Path) -> None:
         assert analyze_store(dask, model=model, executor="dask", workers=2).documents == 0
 
 
-def test_cli_with_an_explicit_scheduler(tmp_path: Path, db_path: Path, cli: Any) -> None:
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """The address of a running scheduler with two worker processes on 127.0.0.1."""
+    with _cluster() as cluster:
+        yield cluster.scheduler_address
+
+
+def test_cli_with_an_explicit_scheduler(tmp_path: Path, db_path: Path, cli: Any, scheduler: str) -> None:
     """``--scheduler tcp://127.0.0.1:PORT`` of a running cluster; the workers load the packaged model."""
     with _store(tmp_path / "one.db") as one:
         analyze_store(one, model="default")
         expected = _mentions(one)
     _store(db_path).close()
-    with _cluster() as cluster:
-        address = cluster.scheduler_address
-        assert address.startswith("tcp://127.0.0.1:")
-        result = cli("analyze", "--executor", "dask", "--scheduler", address, "--partition-size", "9", "--json")
-        assert json.loads(result.output)["documents"] == 60
-        with distributed.Client(address) as client:  # the cluster is left running, its workers idle
-            assert len(client.scheduler_info()["workers"]) == 2
+    assert scheduler.startswith("tcp://127.0.0.1:")
+    result = cli("analyze", "--executor", "dask", "--scheduler", scheduler, "--partition-size", "9", "--json")
+    assert json.loads(result.output)["documents"] == 60
+    with distributed.Client(scheduler) as client:  # the cluster is left running, its workers idle
+        assert len(client.scheduler_info()["workers"]) == 2
     with Store(db_path) as store:
         assert _mentions(store) == expected
-    assert "goes with --executor dask" in cli("analyze", "--scheduler", address).output
+    assert "goes with --executor dask" in cli("analyze", "--scheduler", scheduler).output
+
+
+def test_workers_of_another_version_stop_the_run(tmp_path: Path, scheduler: str, cli: Any,
+                                                 db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's extractor differs from the workers' (their code is not patched): nothing is written."""
+    from dissentwatch.analyze import pipeline
+    from dissentwatch.analyze.dask_executor import ExecutorError
+
+    monkeypatch.setattr(pipeline, "PIPELINE_VERSION", "analyze_pipeline.client-only")
+    with _store(tmp_path / "dask.db") as store:
+        with pytest.raises(ExecutorError, match="install the same dissentwatch"):
+            analyze_store(store, model=None, executor="dask", scheduler=scheduler, partition_size=20)
+        assert store.scalar("SELECT COUNT(*) FROM analysis_state") == 0
+        assert store.scalar("SELECT COUNT(*) FROM mentions") == 0
+        assert store.query("SELECT status FROM runs WHERE stage = 'analyze'")[0]["status"] == "failed"
+    _store(db_path).close()
+    result = cli("analyze", "--executor", "dask", "--scheduler", scheduler, "--rules-only")
+    assert result.exit_code == 1 and "a worker analyzed as" in result.output
 
 
 class _KillOnce:
