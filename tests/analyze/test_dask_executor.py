@@ -175,6 +175,8 @@ def test_a_worker_killed_mid_run_leaves_nothing_half_written(
     and the store holds exactly the single-process result: no duplicates, no partial document."""
     import dask
 
+    from dissentwatch.analyze.dask_executor import ExecutorError
+
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}), _cluster() as cluster, \
             distributed.Client(cluster) as client, _store(tmp_path / "dask.db") as store:
         killer = _KillOnce(client)
@@ -182,7 +184,8 @@ def test_a_worker_killed_mid_run_leaves_nothing_half_written(
             first = analyze_store(store, model=None, executor="dask", scheduler=cluster.scheduler_address,
                                   partition_size=3, progress=killer)
             status = "ok"
-        except distributed.KilledWorker:
+        except ExecutorError as exc:
+            assert isinstance(exc.__cause__, distributed.KilledWorker) and "run analyze again" in str(exc)
             first, status = None, "failed"
         assert killer.killed == 1
         run = store.query("SELECT status, stats FROM runs WHERE stage = 'analyze' ORDER BY id")[-1]

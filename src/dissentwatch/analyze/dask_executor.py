@@ -17,6 +17,7 @@ replaces its mentions (same document, type and start keep their id), so nothing 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,11 +31,16 @@ class ExecutorError(RuntimeError):
     """The Dask executor cannot run, or a worker analyzed with other code or another model."""
 
 
+_ONE_AT_A_TIME = threading.Lock()  # the model is process-global: a worker with several threads
+# (or two clients' runs with different models) must not switch it under a running task
+
+
 def analyze_partition(rows: Sequence[pipeline.Row], model: Any, embeddings: bool) -> tuple[str, list[pipeline.Analysis]]:
     """Run on a worker: analyze ``rows`` with ``model``; the extractor name and the results."""
-    pipeline.use_model(model)
-    pipeline.OPTIONS["embeddings"] = embeddings and pipeline.MODEL["model"] is None
-    return pipeline.extractor_name(), [pipeline._analyze_row(row) for row in rows]
+    with _ONE_AT_A_TIME:
+        pipeline.use_model(model)
+        pipeline.OPTIONS["embeddings"] = embeddings and pipeline.MODEL["model"] is None
+        return pipeline.extractor_name(), [pipeline._analyze_row(row) for row in rows]
 
 
 def partitions(ids: Sequence[int], size: int) -> list[Sequence[int]]:
@@ -51,7 +57,11 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     except ImportError as exc:  # pragma: no cover - the extra is installed where tests run
         raise ExecutorError("--executor dask needs the 'dask' extra: pip install 'dissentwatch[dask]'") from exc
     if scheduler:
-        with Client(scheduler, timeout="30s") as client:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as exc:
+            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        with client:
             yield client
         return
     with LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -67,12 +77,12 @@ def analyze_on_dask(
 
     At most two partitions per worker are read and in flight at once, so a back-fill of any size
     holds a bounded number of texts in the client."""
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     with dask_client(scheduler, workers) as client:
         n_workers = len(client.scheduler_info().get("workers", {})) or max(1, workers)
         waiting = iter(partitions(todo, partition_size))
-        written: dict[str, tuple[dict[int, str], set[int]]] = {}
+        written: dict[str, tuple[dict[int, str], set[int], str]] = {}
         futures = as_completed()
         counter = itertools.count()
 
@@ -83,18 +93,24 @@ def analyze_on_dask(
             rows, hashes, seen = pipeline._rows(store, ids)
             key = f"dissentwatch-analyze-{run_id}-{ids[0]}-{ids[-1]}-{next(counter)}"
             future = client.submit(analyze_partition, rows, model, embeddings, key=key, pure=False)
-            written[future.key] = (hashes, seen)
+            written[future.key] = (hashes, seen, f"{ids[0]}-{ids[-1]}")
             futures.add(future)
 
         for _ in range(2 * n_workers):
             submit_next()
         try:
             for future in futures:
-                worker_extractor, results = future.result()
+                hashes, seen, span = written.pop(future.key)
+                try:
+                    worker_extractor, results = future.result()
+                except KilledWorker as exc:
+                    raise ExecutorError(f"documents with ids {span}: the workers computing them died too often ({exc}); "
+                                        "what was written is whole, run analyze again for the rest") from exc
+                except Exception as exc:
+                    raise ExecutorError(f"documents with ids {span} failed on a worker: {exc!r}") from exc
                 if worker_extractor != extractor:
                     raise ExecutorError(f"a worker analyzed as {worker_extractor!r}, this client as {extractor!r}: "
                                         "install the same dissentwatch and model on the workers")
-                hashes, seen = written.pop(future.key)
                 pipeline._write_batch(store, results, hashes, seen, extractor, run_id)
                 for analysis in results:
                     stats.add(analysis)
