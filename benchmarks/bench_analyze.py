@@ -2,6 +2,7 @@
 
     python benchmarks/bench_analyze.py [--docs 100000] [--workers 2] [--model both|on|off]
                                        [--stream ../shared/data/stream]
+                                       [--executor local|dask] [--scheduler tcp://HOST:PORT] [--partition-size 2000]
                                        [--dev ../shared/data/dev.jsonl --gold ../shared/data/dev_gold.jsonl]
 
 Generates posts from templates written for this benchmark (mostly ordinary news, about one in
@@ -115,15 +116,19 @@ def stream_posts(paths: list[Path], n: int) -> list[Document]:
                      published="2024-01-01T00:00:00Z") for i in range(n)]
 
 
-def run_stage(docs: list[Document], workers: int, model: str) -> None:
-    """One analyze run over a fresh store: ``model`` "on" (the packaged model) or "off" (rules)."""
+def run_stage(docs: list[Document], workers: int, model: str, executor: str = "local", scheduler: str | None = None,
+              partition_size: int = 2000) -> None:
+    """One analyze run over a fresh store: ``model`` "on" (the packaged model) or "off" (rules);
+    ``executor`` "dask" times the Dask executor, a LocalCluster's start included."""
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
         started = time.perf_counter()
         ingest(store, docs, batch_size=2000)
         print(f"ingest (not part of analyze): {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        stats = analyze_store(store, workers=workers, batch_size=2000, model="default" if model == "on" else None)
+        stats = analyze_store(store, workers=workers, batch_size=2000, model="default" if model == "on" else None,
+                              executor=executor, scheduler=scheduler, partition_size=partition_size)
         judge = "learned model" if model == "on" else "rules alone"
-        print(f"analyze stage with store, {workers} workers, {judge}: {stats.documents} documents in "
+        where = f"{executor} executor" + (f" at {scheduler}" if scheduler else "")
+        print(f"analyze stage with store, {where}, {workers} workers, {judge}: {stats.documents} documents in "
               f"{stats.seconds:.1f} s = {stats.documents / stats.seconds:,.0f} docs/s "
               f"({stats.gated} reached the judge, {stats.relevant} relevant, {stats.mentions} mentions)")
 
@@ -147,6 +152,9 @@ def main() -> None:
                         help="Real posts: a Telegram export folder (or a folder of them); repeatable.")
     parser.add_argument("--dev", type=Path)
     parser.add_argument("--gold", type=Path)
+    parser.add_argument("--executor", choices=["local", "dask"], default="local")
+    parser.add_argument("--scheduler", help="With --executor dask: tcp://HOST:PORT (default: a LocalCluster).")
+    parser.add_argument("--partition-size", type=int, default=2000)
     parser.add_argument("--no-fields", action="store_true", help="Measure the rules without the field extractors.")
     args = parser.parse_args()
     if args.no_fields:
@@ -168,7 +176,7 @@ def main() -> None:
         analyze_text(d.text, 0, d.language, d.published)
     print(f"analyze_text, one process, no store: {len(sample) / (time.perf_counter() - started):,.0f} docs/s")
     for model in (["on", "off"] if args.model == "both" else [args.model]):
-        run_stage(docs, args.workers, model)
+        run_stage(docs, args.workers, model, args.executor, args.scheduler, args.partition_size)
     if args.dev and args.gold:
         lost, total, ids = gate_loss(args.dev, args.gold)
         print(f"gate loss on {args.dev.name}: {lost}/{total} gold-relevant documents = {lost / total:.1%} {ids}")

@@ -364,7 +364,7 @@ def analyze_ids(store: Store, ids: Sequence[int], command: str) -> AnalyzeStats:
 def analyze_store(
     store: Store, limit: int | None = None, batch_size: int = 500, workers: int = 1,
     command: str = "analyze", progress: ProgressFactory | None = None, embeddings: bool = False,
-    model: Any = "default",
+    model: Any = "default", executor: str = "local", scheduler: str | None = None, partition_size: int = 500,
 ) -> AnalyzeStats:
     """Analyze every document that needs it; one transaction per batch; the run is recorded.
 
@@ -373,19 +373,32 @@ def analyze_store(
     ``embeddings`` turns on the prototype-similarity fallback (``analyze.embeddings``) of the rules
     alone. Both are part of the extractor name, so switching re-analyzes. ``progress`` draws one
     stage, its total the documents to analyze.
+
+    ``executor`` "dask" analyzes partitions of ``partition_size`` documents (id ranges) on the Dask
+    ``scheduler`` (``tcp://HOST:PORT``), or on a ``LocalCluster`` of ``workers`` processes when it
+    is None; this process writes each partition in one transaction (``analyze.dask_executor``).
     """
+    if executor not in {"local", "dask"}:
+        raise ValueError(f"executor {executor!r}: 'local' or 'dask'")
     use_model(model)
     OPTIONS["embeddings"] = embeddings and MODEL["model"] is None
     extractor = extractor_name()
     todo = documents_to_analyze(store, extractor, limit)
     run_id = store.start_run("analyze", command, components())
     stats, started = AnalyzeStats(), time.perf_counter()
-    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 and len(todo) > batch_size else None
+    local = workers > 1 and len(todo) > batch_size and executor == "local"
+    pool = multiprocessing.get_context("fork").Pool(workers) if local else None
     batches = _Batches(pool)
     status = "failed"
     bar = stage(progress, "analyze", len(todo), "docs")
     try:
-        chunks = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        if executor == "dask":
+            from dissentwatch.analyze.dask_executor import analyze_on_dask
+
+            if todo:
+                analyze_on_dask(store, todo, extractor, run_id, stats, bar, model, embeddings, scheduler,
+                                workers, partition_size)
+        chunks = [] if executor == "dask" else [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
         current = _rows(store, chunks[0]) if chunks else None
         pending = batches.submit(current[0]) if current else None
         for index in range(len(chunks)):

