@@ -216,3 +216,26 @@ def test_cli_export_dataset(events_store: Store, cli, tmp_path: Path) -> None:  
     (tmp_path / "other" / "x").write_text("x", "utf-8")
     result = cli("export", "dataset", str(tmp_path / "other"))
     assert result.exit_code != 0 and "not replacing" in result.output
+
+
+def test_an_event_known_to_the_month_gets_a_full_acled_date(events_store: Store, tmp_path: Path) -> None:
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from eventfactory import add_document, mention, save
+
+    doc = add_document(events_store, "tg/901", "В июне 2023 года из 9-го полка дезертировали трое.",
+                       published="2023-08-10T09:00:00Z", outlet="Канал А", source_kind="telegram")
+    save(events_store, doc, mention(events_store, doc, "desertion", "дезертировали трое",
+                                    fields={"unit": {"name": "9-го полка", "number": "9", "kind": "regiment"},
+                                            "date": "2023-06", "date_precision": "month"},
+                                    evidence={"unit": "9-го полка", "date": "В июне 2023 года"}))
+    resolve_mentions(events_store)
+    export_dataset(events_store, tmp_path / "pkg")
+    _, events = _csv(tmp_path / "pkg" / "events.csv")
+    june = next(e for e in events if e["date"] == "2023-06")
+    assert june["date_used"] == "2023-06" and june["date_used_from"] == "event_date"
+    _, rows = _csv(tmp_path / "pkg" / "acled.csv")
+    row = next(r for r in rows if r["event_id_cnty"] == june["id"])
+    assert (row["event_date"], row["time_precision"]) == ("2023-06-01", "3")
+    assert "month only" in row["notes"] and row["assoc_actor_1"] == "Regiment no. 9"
+    report = frictionless.validate(str(tmp_path / "pkg" / "datapackage.json"))
+    assert report.valid, report.flatten(["title", "type", "note"])

@@ -53,7 +53,7 @@ _EVENT_TYPES = {
     "by_relatives": "boolean", "faces_covered": "boolean", "spokesperson": "boolean",
     "participants_min": "integer", "participants_max": "integer", "killed_claimed": "integer",
     "wounded_claimed": "integer", "sources_count": "integer", "evidence_count": "integer",
-    "location_lat": "number", "location_lon": "number", "confidence": "number", "date_used": "date",
+    "location_lat": "number", "location_lon": "number", "confidence": "number",
 }
 # Event columns whose values are one vocabulary's keys (the codebook has their labels).
 _EVENT_VOCABULARIES = {
@@ -65,7 +65,8 @@ _EVENT_VOCABULARIES = {
 _DESCRIPTIONS = {
     "id": "Event id (stable across runs).",
     "date": "The event's own date as the sources give it: 2023-03-06, 2023-03, 2023 or --03-06 (year unknown).",
-    "date_used": "The day filters and counts place the event on: its own date, else its first report's publication.",
+    "date_used": ("What filters and counts place the event on: its own date (YYYY-MM-DD, or YYYY-MM / YYYY "
+                  "when only the month or year is known), else its first report's publication day."),
     "date_used_from": "event_date, or first_report when the event is undated and placed by its first report.",
     "grievances": "Vocabulary keys joined with ';'.", "demands": "Vocabulary keys joined with ';'.",
     "home_regions_iso": "ISO 3166-2 codes of the soldiers' home regions, joined with ';'.",
@@ -244,7 +245,8 @@ def acled_row(event: dict[str, Any], mapping: dict[str, Any], timestamp: Any) ->
     else:
         precision_key = event.get("date_precision") or "undated"
         if precision_key != "day":
-            notes.append(f"Date known to the {precision_key} only ({event.get('date')}).")
+            notes.append(f"Date known to the {precision_key} only ({event.get('date_used')}); event_date is "
+                         f"the period's first day.")
     admin1 = location.get("region_name") or None
     if not admin1 and regions:
         admin1 = "; ".join(str(r.get("name") or r.get("iso")) for r in regions)
@@ -257,7 +259,7 @@ def acled_row(event: dict[str, Any], mapping: dict[str, Any], timestamp: Any) ->
     actor1 = actors["relatives"] if event.get("by_relatives") else actors.get(affiliation or "unknown", actors["unknown"])
     return {
         "event_id_cnty": event["id"],
-        "event_date": event.get("date_used"),
+        "event_date": _full_date(event.get("date_used")),
         "time_precision": mapping["time_precision"].get(precision_key, 3) if event.get("date_used") else None,
         "disorder_type": kind["disorder_type"], "event_type": kind["event_type"],
         "sub_event_type": kind["sub_event_type"],
@@ -273,6 +275,15 @@ def acled_row(event: dict[str, Any], mapping: dict[str, Any], timestamp: Any) ->
         "fatalities": event.get("killed_claimed"),
         "timestamp": timestamp if isinstance(timestamp, int) else _unix(timestamp),
     }
+
+
+def _full_date(value: Any) -> str | None:
+    """A day for ACLED's ``event_date``: a month or year alone becomes its first day (the notes
+    and ``time_precision`` say so)."""
+    if not value:
+        return None
+    text = str(value)
+    return text + "-01" if len(text) == 7 else text + "-01-01" if len(text) == 4 else text
 
 
 def _unit_actor(unit: dict[str, Any], by_relatives: bool, affiliation: str | None, actors: dict[str, str]) -> str | None:
@@ -311,6 +322,7 @@ def event_schema() -> dict[str, Any]:
         fields.append(_field(column, _EVENT_TYPES.get(column, "string"), description,
                              sorted(vocabularies()[vocab]) if vocab else None))
     fields[0]["constraints"] = {"required": True, "unique": True}
+    fields[CSV_COLUMNS.index("date_used")]["constraints"] = {"pattern": r"\d{4}(-\d{2}(-\d{2})?)?"}
     return {"fields": fields, "primaryKey": ["id"], "missingValues": [""]}
 
 
@@ -336,7 +348,8 @@ def acled_schema() -> dict[str, Any]:
              "geo_precision": "integer", "fatalities": "integer", "timestamp": "integer"}
     fields = [_field(c, kinds.get(c, "string")) for c in ACLED_COLUMNS]
     fields[0]["description"] = "The dissentwatch event id (events.csv id), not an ACLED id."
-    fields[1]["description"] = "events.csv date_used: the event's date, or its first report's publication (notes say which)."
+    fields[1]["description"] = ("events.csv date_used: the event's date, or its first report's publication "
+                                "(notes say which); a month or year alone as its first day.")
     return {"fields": fields, "primaryKey": ["event_id_cnty"], "missingValues": [""]}
 
 
@@ -443,10 +456,11 @@ Exported {created}: {report.events} events, {report.sources} event-source rows.
 
 CSV files are UTF-8 with a byte order mark, so that spreadsheets read Cyrillic right.
 
-Dates: `date` is the event's own date as the sources give it; `date_used` is the day counts and
-filters place it on, and `date_used_from` says whether that is the event's date (`event_date`) or,
-for an undated event, its first report's publication (`first_report`). The ACLED table's
-`event_date` is `date_used`, and its `notes` say when it is a publication date.
+Dates: `date` is the event's own date as the sources give it; `date_used` is what counts and
+filters place it on (a day, or a month or year when only that is known), and `date_used_from`
+says whether that is the event's date (`event_date`) or, for an undated event, its first report's
+publication (`first_report`). The ACLED table's `event_date` is `date_used` (a month or year alone
+as its first day, with `time_precision` 3), and its `notes` say when it is a publication date.
 """
 
 
