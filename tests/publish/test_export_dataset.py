@@ -164,6 +164,17 @@ def test_statuses_and_filters_are_stated(events_store: Store, tmp_path: Path) ->
     out = tmp_path / "refusals"
     report = export_dataset(events_store, out, type=["refusal"])
     assert report.events == 1 and "type=['refusal']" in _descriptor(out)["description"]
+    report = export_dataset(events_store, tmp_path / "confirmed", review_status="confirmed")
+    assert report.events == 0 and report.statuses == ("confirmed",)
+    empty = frictionless.validate(str(tmp_path / "confirmed" / "datapackage.json"))  # no events: still valid
+    assert empty.valid, empty.flatten(["title", "type", "note"])
+    # --review rejected without --include-rejected selects nothing, as export events does
+    report = export_dataset(events_store, tmp_path / "rejected", review_status="rejected")
+    assert report.events == 0 and report.statuses == ()
+    assert "Review statuses included: none." in _descriptor(tmp_path / "rejected")["description"]
+    report = export_dataset(events_store, tmp_path / "rejected", review_status="rejected", include_rejected=True)
+    assert report.events == 1 and report.statuses == ("rejected",)
+    assert frictionless.validate(str(tmp_path / "rejected" / "datapackage.json")).valid
 
 
 def test_reexport_replaces_the_package_whole(events_store: Store, tmp_path: Path) -> None:

@@ -91,9 +91,8 @@ class DatasetReport:
 
 def included_statuses(review_status: str | None = None, include_rejected: bool = False) -> tuple[str, ...]:
     """The review statuses a package with these filters holds (as ``export events`` selects)."""
-    if review_status:
-        return (review_status,)
-    return REVIEW_STATUSES if include_rejected else REVIEW_STATUSES[:3]
+    allowed = REVIEW_STATUSES if include_rejected else REVIEW_STATUSES[:3]
+    return tuple(s for s in allowed if s == review_status) if review_status else allowed
 
 
 def export_dataset(store: Store, out: Path, include_rejected: bool = False, **filters: Any) -> DatasetReport:
@@ -371,7 +370,7 @@ def _parquet_resource(name: str, title: str, description: str, schema: dict[str,
 
 def statuses_sentence(statuses: tuple[str, ...]) -> str:
     left_out = [s for s in REVIEW_STATUSES if s not in statuses]
-    text = f"Review statuses included: {', '.join(statuses)}."
+    text = f"Review statuses included: {', '.join(statuses) or 'none'}."
     if left_out:
         text += f" Left out: {', '.join(left_out)}."
     return text
