@@ -159,11 +159,14 @@ def test_statuses_and_filters_are_stated(events_store: Store, tmp_path: Path) ->
     out = tmp_path / "default"
     export_dataset(events_store, out)
     description = _descriptor(out)["description"]
-    assert "Review statuses included: new, confirmed, edited. Left out: rejected." in description
+    assert "Review statuses included: new, confirmed, edited. Left out: rejected. No other filter." in description
     assert "Left out: rejected." in (out / "README.md").read_text("utf-8")
     out = tmp_path / "refusals"
     report = export_dataset(events_store, out, type=["refusal"])
-    assert report.events == 1 and "type=['refusal']" in _descriptor(out)["description"]
+    assert report.events == 1 and "Filters: type=refusal." in _descriptor(out)["description"]
+    report = export_dataset(events_store, tmp_path / "march", since="2023-03-01", date_field="event")
+    assert report.events == 2
+    assert "Filters: dates=event, since=2023-03-01." in _descriptor(tmp_path / "march")["description"]
     report = export_dataset(events_store, tmp_path / "confirmed", review_status="confirmed")
     assert report.events == 0 and report.statuses == ("confirmed",)
     empty = frictionless.validate(str(tmp_path / "confirmed" / "datapackage.json"))  # no events: still valid

@@ -377,12 +377,14 @@ def statuses_sentence(statuses: tuple[str, ...]) -> str:
 
 
 def _filters_sentence(filters: dict[str, Any]) -> str:
-    given = {k: v for k, v in filters.items() if v not in (None, [], (), "") and k not in ("date_field", "review_status")}
+    skip = ("date_field", "review_status", "include_rejected")
+    given = {k: v for k, v in filters.items() if v not in (None, [], (), "") and k not in skip}
     if not given:
         return "No other filter."
     if filters.get("since") or filters.get("until"):
         given["dates"] = filters.get("date_field") or "event"
-    return "Filters: " + ", ".join(f"{k}={v}" for k, v in sorted(given.items())) + "."
+    shown = {k: ",".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in given.items()}
+    return "Filters: " + ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) + "."
 
 
 def datapackage(statuses: tuple[str, ...], created: str, filters: dict[str, Any]) -> dict[str, Any]:
