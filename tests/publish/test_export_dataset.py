@@ -253,3 +253,39 @@ def test_an_event_known_to_the_month_gets_a_full_acled_date(events_store: Store,
     assert "month only" in row["notes"] and row["assoc_actor_1"] == "Regiment no. 9"
     report = frictionless.validate(str(tmp_path / "pkg" / "datapackage.json"))
     assert report.valid, report.flatten(["title", "type", "note"])
+
+
+def test_acled_mapping_covers_every_type_and_affiliation() -> None:
+    from dissentwatch import packaged_json
+    from dissentwatch.models import EVENT_TYPES
+
+    mapping = packaged_json("acled.json")
+    assert set(mapping["type"]) == set(EVENT_TYPES)
+    assert set(vocabularies()["affiliation"]) <= set(mapping["actor1"])
+    assert set(vocabularies()["location_precision"]) == set(mapping["geo_precision"])
+    assert set(vocabularies()["date_precision"]) <= set(mapping["time_precision"])
+
+
+def test_acled_row_for_a_relatives_appeal_dated_by_publication() -> None:
+    from dissentwatch import packaged_json
+    from dissentwatch.publish.dataset import acled_row
+
+    event = {
+        "id": "ev-1", "type": "written_appeal", "by_relatives": True, "date": "2023-05-04", "date_precision": "day",
+        "date_kind": "published", "date_used": "2023-05-04", "date_used_from": "event_date",
+        "affiliation": "defence_ministry", "unit": None, "home_regions": [],
+        "location": {"name": "Belgorod Oblast", "lat": 50.6, "lon": 36.6, "precision": "region",
+                     "region_name": "Belgorod Oblast"},
+        "killed_claimed": 12, "sources": [{"outlet": "B"}, {"outlet": "A"}, {"outlet": "B"}],
+        "evidence": [{"field": "type", "quote": "жёны  написали\nписьмо"}],
+    }
+    row = acled_row(event, packaged_json("acled.json"), 1700000000)
+    assert list(row) == list(ACLED_COLUMNS)
+    assert row["actor1"] == "Relatives of Russian servicemembers"
+    assert row["assoc_actor_1"] == "Military Forces of Russia (2000-)"  # whose relatives, when no unit
+    assert (row["event_date"], row["time_precision"]) == ("2023-05-04", 3)  # only the publication date
+    assert "publication date" in row["notes"] and "«жёны написали письмо»" in row["notes"]
+    assert (row["admin1"], row["geo_precision"], row["latitude"]) == ("Belgorod Oblast", 3, 50.6)
+    assert row["fatalities"] == 12 and "not deaths in this event" in row["notes"]
+    assert row["source"] == "A; B" and row["timestamp"] == 1700000000
+    assert row["sub_event_type"] == "Other"
