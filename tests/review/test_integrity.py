@@ -191,3 +191,22 @@ def test_type_evidence_comes_from_mentions_of_that_type(seeded: Store) -> None:
     quotes = [e["quote"] for e in event_as_dict(seeded, "ev-refusal")["evidence"] if e["field"] == "type"]
     assert quotes == ["refused to return to the front"]  # not the written appeal's words
     assert {e["document_id"] for e in event_as_dict(seeded, "ev-refusal")["evidence"]} >= {"tg/evil/1"}
+
+
+@pytest.mark.parametrize("chosen", [None, "refusal"])
+def test_a_type_an_analyst_set_survives_a_merge_into_an_event_of_that_type(seeded: Store, chosen: str | None) -> None:
+    # two video-appeal reports whose event an analyst typed a refusal; merged into a refusal event
+    review.edit_field(seeded, "ev-appeal5", "type", "refusal", "ana")
+    review.merge(seeded, "ev-refusal", "ev-appeal5", "ana", type=chosen)
+    row = seeded.query("SELECT type, locked_fields FROM events WHERE id = 'ev-refusal'")[0]
+    assert row["type"] == "refusal" and "type" in json.loads(row["locked_fields"])  # the votes say video_appeal
+    resolve_mentions(seeded, rebuild=True)
+    assert seeded.scalar("SELECT type FROM events WHERE id = 'ev-refusal'") == "refusal"
+    review.undo(seeded, "ev-refusal", "ana")
+    assert seeded.scalar("SELECT locked_fields FROM events WHERE id = 'ev-refusal'") == "[]"
+
+
+def test_a_merge_no_one_typed_is_typed_by_its_mentions(seeded: Store) -> None:
+    review.merge(seeded, "ev-appeal5", "ev-appeal5b", "ana")  # both video appeals, nobody chose
+    row = seeded.query("SELECT type, locked_fields FROM events WHERE id = 'ev-appeal5'")[0]
+    assert row["type"] == "video_appeal" and json.loads(row["locked_fields"]) == []

@@ -176,7 +176,7 @@ def merge(
         conn.execute("UPDATE events SET merged_into = ?, updated = ? WHERE id = ?", (target_id, now, source_id))
         conn.execute("UPDATE events SET merged_into = ? WHERE merged_into = ?", (target_id, source_id))
         links = redirect_links(conn, source_id, target_id)
-        type_locked = chosen is not None and _lock_type(conn, target, source, chosen)
+        type_locked = _lock_type(conn, target, source, chosen or str(target["type"]), explicit=chosen is not None)
         recompute(store, target_id)
         after = {"merged_into": target_id, "type": chosen, "type_locked": type_locked, "links": links,
                  "redirected": redirected}
@@ -195,10 +195,19 @@ def _merged_type(target: sqlite3.Row, source: sqlite3.Row, chosen: str | None) -
     return None
 
 
-def _lock_type(conn: sqlite3.Connection, target: sqlite3.Row, source: sqlite3.Row, chosen: str) -> bool:
-    """Keep the chosen type as an analyst's edit when the votes could decide otherwise."""
-    if target["type"] == source["type"] == chosen:
-        return False
+def _lock_type(conn: sqlite3.Connection, target: sqlite3.Row, source: sqlite3.Row, chosen: str,
+               explicit: bool) -> bool:
+    """Keep the merged event's type as an analyst's edit when the votes of its mentions (already
+    moved) could decide otherwise: a type the analyst chose for this merge, or one an analyst
+    had set on either event (types equal, no choice asked) survives the rebuild."""
+    locked_before = any("type" in json.loads(row["locked_fields"] or "[]") for row in (target, source))
+    if not explicit and not locked_before:
+        return False  # nobody decided the type: the mentions' votes do, as in resolve
+    voted = {r[0] for r in conn.execute(
+        "SELECT DISTINCT m.type FROM event_mentions em JOIN mentions m ON m.id = em.mention_id "
+        "WHERE em.event_id = ?", (target["id"],))}
+    if not locked_before and voted <= {chosen}:
+        return False  # every mention says so already
     fields = json.loads(target["fields"] or "{}")
     fields["type"] = chosen
     locked = sorted(set(json.loads(target["locked_fields"] or "[]")) | {"type"})
