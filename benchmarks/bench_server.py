@@ -35,40 +35,13 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "web"))
 from bench_web import build  # noqa: E402
+from dw_seed import add_heavy_event  # noqa: E402  (the heavy event the server tests use)
 
-from dissentwatch.models import Document  # noqa: E402
 from dissentwatch.store import Store  # noqa: E402
-from dissentwatch.store.documents import ingest  # noqa: E402
-from dissentwatch.store.events import upsert_event  # noqa: E402
 
 HEAVY = "ev-heavy"
-
-
-def add_heavy_event(store: Store, n_sources: int) -> None:
-    """One event of ``n_sources`` documents, each with a mention and two evidence quotes."""
-    filler = " ".join(f"word{i % 97}" for i in range(60))
-    text = "Soldiers of the 7th brigade refused orders, report {i}. " + filler
-    ingest(store, (Document(source_kind="files", external_id=f"heavy/{i}", outlet=f"outlet{i % 40}",
-                            language="en", published=f"2023-06-{1 + i % 28:02d}T10:00:00Z",
-                            url=f"https://example.org/heavy/{i}", title=f"Heavy {i}", text=text.format(i=i))
-                   for i in range(n_sources)), batch_size=5000)
-    rows = store.query("SELECT id FROM documents WHERE external_id LIKE 'heavy/%'")
-    unit, refused = text.index("7th brigade"), text.index("refused orders")
-    with store.transaction() as conn:
-        upsert_event(conn, HEAVY, {"type": "refusal", "date": "2023-06-01", "date_precision": "day",
-                                   "unit": {"name": "7th brigade", "number": "7", "kind": "brigade"},
-                                   "confidence": 0.5, "sort_date": "2023-06-01"}, resolver="bench")
-        for r in rows:
-            cur = conn.execute(
-                'INSERT INTO mentions (key, document_id, type, fields, confidence, extractor, start, "end", created) '
-                "VALUES (?, ?, 'refusal', '{\"unit\": {\"number\": \"7\"}}', 0.5, 'bench.v1', 0, 30, "
-                "'2024-01-01T00:00:00Z')", (f"{r['id']}:heavy", r["id"]))
-            conn.execute('INSERT INTO evidence (mention_id, field, document_id, start, "end", quote) VALUES '
-                         "(?, 'type', ?, ?, ?, 'refused orders'), (?, 'unit', ?, ?, ?, '7th brigade')",
-                         (cur.lastrowid, r["id"], refused, refused + 14, cur.lastrowid, r["id"], unit, unit + 11))
-            conn.execute("INSERT INTO event_mentions (event_id, mention_id, score, reason) VALUES (?, ?, 1.0, '{}')",
-                         (HEAVY, cur.lastrowid))
 
 
 def prepare(path: Path, n_events: int, n_heavy: int) -> str:
@@ -80,7 +53,7 @@ def prepare(path: Path, n_events: int, n_heavy: int) -> str:
     with Store(path) as store:
         if n_heavy and store.scalar("SELECT COUNT(*) FROM events WHERE id = ?", (HEAVY,)) == 0:
             t0 = time.perf_counter()
-            add_heavy_event(store, n_heavy)
+            add_heavy_event(store, HEAVY, n_heavy)
             print(f"heavy event: {n_heavy} sources in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         auth.add_user(store, "bench", "viewer")
         return auth.new_token(store, "bench")

@@ -11,10 +11,9 @@ import httpx
 import pytest
 from dw_seed import add_heavy_event
 
-from conftest import free_port
+from conftest import serving
 from dissentwatch.store import Store
 from dissentwatch.web import auth
-from dissentwatch.web.app import create_app
 
 HEAVY = "ev-heavy"
 N_SOURCES = 15000
@@ -22,24 +21,13 @@ N_SOURCES = 15000
 
 @pytest.fixture(scope="module")
 def heavy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    import uvicorn
-
     path = tmp_path_factory.mktemp("heavy") / "heavy.db"
     with Store(path) as store:
         add_heavy_event(store, HEAVY, N_SOURCES)
         auth.add_user(store, "vic", "viewer")
         token = auth.new_token(store, "vic")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(path), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(path) as base:
+        yield base, token
 
 
 def _light_latencies_while(base: str, token: str, heavy_paths: list[str]) -> tuple[list[float], list[float]]:

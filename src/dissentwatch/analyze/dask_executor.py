@@ -17,7 +17,6 @@ replaces its mentions (same document, type and start keep their id), so nothing 
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -65,8 +64,7 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
         with client:
             yield client
         return
-    # each worker's share of the cores for the e5 encoder's OpenMP threads (as the local pool's)
-    omp = os.environ.get("OMP_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    omp = pipeline.omp_threads(workers)
     with LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None, env={"OMP_NUM_THREADS": omp}) as cluster, Client(cluster) as client:
         yield client

@@ -362,11 +362,15 @@ def analyze_ids(store: Store, ids: Sequence[int], command: str) -> AnalyzeStats:
     return stats
 
 
+def omp_threads(workers: int) -> str:
+    """Each of ``workers`` processes' share of the cores for the OpenMP threads of the e5 encoder
+    (loaded in the worker): without it every worker starts one thread per core, and two workers
+    on two cores ran 1.5x slower. An OMP_NUM_THREADS the user set is kept."""
+    return os.environ.get("OMP_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+
+
 def _worker_init(workers: int) -> None:
-    """A pool worker's share of the cores for the OpenMP threads of the e5 encoder (loaded in the
-    worker, after this): without it every worker starts one thread per core, and two workers on
-    two cores ran 1.5x slower. An OMP_NUM_THREADS the user set is kept."""
-    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, workers))))
+    os.environ["OMP_NUM_THREADS"] = omp_threads(workers)
 
 
 def analyze_store(

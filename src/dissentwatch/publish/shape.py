@@ -57,10 +57,10 @@ def events_as_dicts(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[
     members = _group(event_mention_rows(store, ids), "event_id")
     evidence = _evidence(store, ids)
     related = _related(store, ids)
-    quoted = _quoted_fields(store, ids)
     for row in rows:
-        yield _shape(row, members.get(row["id"], []), evidence.get(row["id"], []), related.get(row["id"], []),
-                     quoted=quoted.get(row["id"], set()))
+        spans = evidence.get(row["id"], [])
+        yield _shape(row, members.get(row["id"], []), spans, related.get(row["id"], []),
+                     quoted={e["field"] for e in spans})
 
 
 def event_summaries(store: Store, rows: Sequence[sqlite3.Row]) -> Iterator[dict[str, Any]]:
