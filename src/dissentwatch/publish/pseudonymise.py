@@ -85,7 +85,7 @@ def load_key(path: str | Path | None = None, env: Mapping[str, str] | None = Non
             f"{KEY_ENV}. Make one with `python -c \"import secrets; print(secrets.token_hex(32))\" > FILE`, "
             "keep it outside the database and the exports, and reuse it for the same pseudonyms.")
     if len(key) < MIN_KEY_BYTES:
-        raise PseudonymKeyError(f"{where} holds {len(key)} bytes: a pseudonym key needs at least {MIN_KEY_BYTES}")
+        raise PseudonymKeyError(f"{where} holds {len(key)} bytes: a pseudonym key needs at least {MIN_KEY_BYTES} bytes")
     return key
 
 
@@ -213,7 +213,9 @@ def read_public_figures(path: str | Path) -> list[str]:
 def _word_list_pattern(kind: str) -> re.Pattern[str]:
     """``titles``, ``private_roles`` or ``spokesperson_cues`` of every language: word beginnings."""
     words = sorted({w for ws in _figures()[kind].values() for w in ws}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")[\w\-]*", re.IGNORECASE)
+    # a short beginning takes a case ending at most («мэра», «сына»), not a surname («Мертвищев»)
+    alternatives = [re.escape(w) + (r"[\w\-]{0,3}" if len(w) <= 5 else r"[\w\-]*") for w in words]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
 
 
 @cache
@@ -269,23 +271,49 @@ class Detector:
 
     def rule_spans(self, text: str, lang: str) -> list[Span]:
         """Runs of capitalised words the rules read as a name, and initials with a surname."""
-        out = [Span(m.start(), m.end(), "rule") for m in _CAP_RUN.finditer(text) if _rule_name(text, m, lang)]
+        out = []
+        for m in _CAP_RUN.finditer(text):
+            start, role, _ = _after_leading_role(text, m.start(), m.end())
+            if start < m.end() and _rule_name(text, start, m.end(), lang, role):
+                out.append(Span(start, m.end(), "rule"))
         return out + [Span(m.start(), m.end(), "rule") for m in _INITIALS.finditer(text)]
 
 
-def _rule_name(text: str, run: re.Match[str], lang: str) -> bool:
+def _after_leading_role(text: str, start: int, end: int) -> tuple[int, bool, bool]:
+    """Where a span's name begins once a leading role or title ("Private John ...", "President
+    ...", «Головнокомандувач ...») is left out, and whether a private role, a title was."""
+    role = title = False
+    for word in re.finditer(r"\S+", text[start:end]):
+        w = word.group()
+        # a capitalised Cyrillic word is a role only where a sentence begins (else a surname)
+        if _CYR.search(w) and w[:1].isupper() and not _sentence_start(text, start + word.start()):
+            break
+        if _word_list_pattern("private_roles").fullmatch(w):
+            role = True
+        elif _word_list_pattern("titles").fullmatch(w):
+            title = True
+        else:
+            break
+        continue
+    else:
+        return end, role, title
+    return start + word.start(), role, title
+
+
+def _rule_name(text: str, start: int, end: int, lang: str, role: bool = False) -> bool:
     """A name by the rules: a patronymic after a first word; a common first name before a
     capitalised word; a private role or a spokesperson cue right before; a Ukrainian-shaped
     surname (-енко, -чук, -ський) inside a sentence."""
-    words = run.group().split()
+    run = text[start:end]
+    words = run.split()
     keys = [token_key(w) for w in words]
     if len(words) >= 2 and (any(_PATRONYMIC.search(w) for w in words[1:]) or keys[0] in _first_names()
-                            or (keys[1] in _first_names() and _CYR.search(run.group()))):
+                            or (keys[1] in _first_names() and _CYR.search(run))):
         return True
-    before = _words_before(text, run.start(), 1)
-    if (before and _word_list_pattern("private_roles").fullmatch(before[-1])) or _cue_before(text, run.start()):
+    before = _words_before(text, start, 1)
+    if role or (before and _word_list_pattern("private_roles").fullmatch(before[-1])) or _cue_before(text, start):
         return True
-    return lang in ("uk", "ru") and bool(_UK_SURNAME.search(words[-1])) and not _sentence_start(text, run.start())
+    return lang in ("uk", "ru") and bool(_UK_SURNAME.search(words[-1])) and not _sentence_start(text, start)
 
 
 def _language(text: str, language: str | None) -> str:
@@ -469,9 +497,10 @@ class Pseudonymiser:
 
     def bind(self, store: Any) -> Pseudonymiser:
         """Read documents' texts from ``store`` and keep the links of the channels it collects."""
-        self.store = store
-        self._texts.clear()
-        _channels_of(store.conn, self)
+        if self.store is not store:
+            self.store = store
+            self._texts.clear()
+            _channels_of(store.conn, self)
         return self
 
     # -- codes
@@ -509,7 +538,9 @@ class Pseudonymiser:
         ner = [(s.start, s.end) for s in spans if s.source == "ner"]
         chosen: list[tuple[int, int, str]] = []  # (start, end, the name) of private people
         public_here: set[str] = set()  # surname keys of public figures named in this text
+        public_spans: list[tuple[int, int]] = []
         for start, end in _merge(ner + [r for r in rules if r[1] > r[0]]):
+            start, _, title = _after_leading_role(text, *_trim_name(text, start, end))
             start, end = _trim_name(text, start, end)
             name = text[start:end]
             words = name_words(name)
@@ -517,12 +548,13 @@ class Pseudonymiser:
                 continue
             if all(token_key(w) in _NOT_NAMES for w in words):
                 continue
-            if name in self.public or self._titled(text, start, end):
-                public_here |= {token_key(words[-1])} if len(words) > 1 else set()
+            if title or name in self.public or self._titled(text, start, end):
+                public_here.add(token_key(words[-1]))
+                public_spans.append((start, end))
                 continue
             chosen.append((start, end, name))
         chosen = [c for c in chosen if len(name_words(c[2])) > 1 or token_key(name_words(c[2])[0]) not in public_here]
-        chosen = self._coreference(text, chosen, taken, known)
+        chosen = self._coreference(text, chosen, taken + public_spans, known, public_here)
         full = _full_names(chosen)
         return [(s, e, self.pseudonym(full.get(token_key(name_words(n)[-1]), n) if len(name_words(n)) == 1 else n, lang))
                 for s, e, n in chosen]
@@ -539,19 +571,22 @@ class Pseudonymiser:
         return bool(after and any(w and _word_list_pattern("titles").fullmatch(w) for w in after.groups()))
 
     def _coreference(self, text: str, chosen: list[tuple[int, int, str]], taken: list[tuple[int, int]],
-                     blocked: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+                     blocked: list[tuple[int, int]], public_here: set[str]) -> list[tuple[int, int, str]]:
         """Every other mention of a private name's surname (or one-word name) in the text, in
-        any inflection: "Smith's", «Петрова» after «Иван Петров»."""
-        keys = {token_key(name_words(n)[-1]) for _, _, n in chosen if name_words(n)}
+        any inflection: "Smith's", «Петрова» after «Иван Петров»; not one a public figure named
+        in the same text shares."""
+        keys = {token_key(name_words(n)[-1]) for _, _, n in chosen if name_words(n)} - public_here
         keys -= _first_names() if any(len(name_words(n)) > 1 for _, _, n in chosen) else set()
         if not keys:
             return chosen
         out = list(chosen)
         covered = [(s, e) for s, e, _ in chosen] + taken
         for m in re.finditer(_CAP, text):
-            if token_key(m.group()) in keys and not _overlaps((m.start(), m.end()), covered) \
-                    and not _is_exact(m.start(), m.end(), blocked) and m.group() not in self.public:
-                out.append((m.start(), m.end(), m.group()))
+            start, end = _trim_name(text, m.start(), m.end())
+            word = text[start:end]
+            if word and token_key(word) in keys and not _overlaps((start, end), covered) \
+                    and not _is_exact(start, end, blocked) and word not in self.public:
+                out.append((start, end, word))
         return sorted(out)
 
     def _link_edits(self, text: str) -> list[tuple[int, int, str]]:
