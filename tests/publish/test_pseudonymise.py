@@ -261,3 +261,22 @@ def test_a_pseudonym_looks_like_one(pseudo: Pseudonymiser) -> None:
     assert re.fullmatch(r"Person [0-9A-F]{6}", pseudo.pseudonym("John Harrow", "en"))
     assert pseudo.pseudonym("Тарас Коваленко", "uk").startswith("Особа ")
     assert pseudo.pseudonym("Pierre Valmont", "fr").startswith("Personne ")
+
+
+def test_a_private_channels_ids_and_links_become_opaque(store: Store, tmp_path: Path) -> None:
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from eventfactory import add_document, mention, save
+
+    doc = add_document(store, "ivan_private_ch/5", "Солдат записал видеообращение 3 мая.",
+                       published="2024-05-03T10:00:00Z", outlet="ivan_private_ch",
+                       url="https://t.me/ivan_private_ch/5")
+    save(store, doc, mention(store, doc, "video_appeal", "записал видеообращение"))
+    resolve_mentions(store)
+    out = tmp_path / "copy.db"
+    readonly_copy(store, out, pseudonymiser=Pseudonymiser(KEY))
+    assert b"ivan_private_ch" not in out.read_bytes()
+    events = tmp_path / "events.json"
+    export_events(store, "json", events, pseudonymiser=Pseudonymiser(KEY))
+    source = json.loads(events.read_text("utf-8"))[0]["sources"][0]
+    assert source["url"] is None and re.fullmatch(r"tg-[0-9a-f]{8}/5", source["document_id"])
+    assert source["outlet"].startswith("tg-")

@@ -344,12 +344,11 @@ def _cue_before(text: str, at: int) -> bool:
 @cache
 def _natasha() -> Any | None:
     try:
-        from natasha import Doc, MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
+        from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
     except ImportError:
         log.warning("natasha is not installed (extra 'nlp'): Russian and Ukrainian names are found by rules only")
         return None
-    embedding = NewsEmbedding()
-    return Doc, Segmenter(), NewsNERTagger(embedding), MorphVocab()
+    return Doc, Segmenter(), NewsNERTagger(NewsEmbedding())
 
 
 @cache
@@ -371,7 +370,7 @@ def _model_entities(text: str, lang: str) -> tuple[list[tuple[int, int]], list[t
     if lang in ("ru", "uk", "be") or (lang not in ("en", "fr") and _CYR.search(text)):
         loaded = _natasha()
         if loaded is not None:
-            doc_cls, segmenter, ner, _ = loaded
+            doc_cls, segmenter, ner = loaded
             doc = doc_cls(text)
             doc.segment(segmenter)
             doc.tag_ner(ner)
@@ -890,10 +889,17 @@ def pseudonymise_store(path: str | Path, pseudonymiser: Pseudonymiser, *, only_p
             for r in conn.execute(f"SELECT rowid, fields FROM {table}").fetchall():
                 fields = pseudonymiser.fields(json.loads(r["fields"] or "{}"))
                 conn.execute(f"UPDATE {table} SET fields = ? WHERE rowid = ?", (json.dumps(fields, ensure_ascii=False), r[0]))
+        for r in conn.execute("SELECT id, outlets FROM events").fetchall():
+            outlets = [pseudonymiser.outlet(o) for o in json.loads(r["outlets"] or "[]")]
+            conn.execute("UPDATE events SET outlets = ? WHERE id = ?",
+                         (json.dumps(sorted({o for o in outlets if o}), ensure_ascii=False), r["id"]))
         for r in conn.execute("SELECT id, field, value FROM evidence WHERE field IN ('address_form', 'disclaimers')").fetchall():
             value = json.loads(r["value"]) if r["value"] else None
             value = pseudonymiser.fields({r["field"]: value}).get(r["field"])
             conn.execute("UPDATE evidence SET value = ? WHERE id = ?", (json.dumps(value, ensure_ascii=False), r["id"]))
+        for r in conn.execute("SELECT rowid, reason FROM event_mentions WHERE reason LIKE '%stable_key%'").fetchall():
+            conn.execute("UPDATE event_mentions SET reason = ? WHERE rowid = ?",
+                         (_reason(r["reason"], pseudonymiser), r[0]))
         conn.execute("UPDATE analysis_state SET content_hash = (SELECT content_hash FROM documents d "
                      "WHERE d.id = analysis_state.document_id)")
         for sql in ("DELETE FROM document_history", "DELETE FROM collector_state", "UPDATE runs SET command = NULL"):
@@ -911,6 +917,19 @@ def pseudonymise_store(path: str | Path, pseudonymiser: Pseudonymiser, *, only_p
     finally:
         conn.close()
     return len(docs)
+
+
+def _reason(reason: str, pseudonymiser: Pseudonymiser) -> str:
+    """A resolve reason whose ``stable_key`` (``<source kind>/<id as imported>:<type>:<start>``)
+    names the document by its pseudonymised id."""
+    try:
+        data = json.loads(reason)
+        kind, rest = str(data["stable_key"]).split("/", 1)
+        external_id, mention_type, start = rest.rsplit(":", 2)
+    except (ValueError, KeyError, TypeError):
+        return reason
+    data["stable_key"] = f"{kind}/{pseudonymiser.document_id(external_id)}:{mention_type}:{start}"
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _respan(conn: sqlite3.Connection, document_id: int, redacted: Redacted, keep: bool) -> None:
@@ -952,6 +971,16 @@ def _public_documents(conn: sqlite3.Connection) -> set[int]:
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def pseudonymised_events(events: Iterable[dict[str, Any]], pseudonymiser: Pseudonymiser | None,
+                         store: Any = None) -> Iterable[dict[str, Any]]:
+    """``events`` (export shape) as they are without ``pseudonymiser``, else pseudonymised, with
+    spans recomputed against the texts of ``store`` when given: what a command that prints or
+    renders events calls in one line."""
+    if pseudonymiser is None:
+        return events
+    return (pseudonymiser.bind(store) if store is not None else pseudonymiser).events(events)
 
 
 def pseudonymiser_for(store: Any = None, key_file: str | Path | None = None,
