@@ -234,7 +234,7 @@ class Span:
 
 
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿа-яёіїєґ'’]+(?:-[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿа-яёіїєґ'’]+)?"
-_CAP_RUN = re.compile(rf"{_CAP}(?:\s+{_CAP}){{0,2}}")
+_CAP_RUN = re.compile(rf"{_CAP}(?:[ \t\u00a0]+{_CAP}){{0,2}}")
 _INITIALS = re.compile(r"(?<!\w)(?:[A-ZА-ЯЁІЇЄҐ]\.\s?){1,2}" + _CAP + r"|" + _CAP + r"\s(?:[A-ZА-ЯЁІЇЄҐ]\.\s?){1,2}(?!\w)")
 _UK_SURNAME = re.compile(r"(?:енк[оау]|чук|щук|юк|ук|ськ(?:ий|ого|ому|им|ої|а)|цьк(?:ий|ого|ому|им|ої|а))$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…:;\n]\s*[«\"“„(]?\s*$")
@@ -566,7 +566,7 @@ class Pseudonymiser:
                 return True
             if _word_list_pattern("private_roles").fullmatch(word) or (_VERBISH.search(word) and word.islower()):
                 return False
-        after = re.match(r"\s*[,(–—-]\s*([\w'’\-]+)(?:\s+([\w'’\-]+))?", text[end : end + 60])
+        after = re.match(r"[ \t\u00a0]*[,(–—-][ \t\u00a0]*([\w'’\-]+)(?:[ \t\u00a0]+([\w'’\-]+))?", text[end : end + 60])
         return bool(after and any(w and _word_list_pattern("titles").fullmatch(w) for w in after.groups()))
 
     def _coreference(self, text: str, chosen: list[tuple[int, int, str]], taken: list[tuple[int, int]],
