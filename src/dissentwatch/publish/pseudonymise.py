@@ -230,7 +230,7 @@ def _first_names() -> frozenset[str]:
 class Span:
     start: int
     end: int
-    source: str  # "ner", "rule", "coref"
+    source: str  # "ner" (a model's entity) or "rule"
 
 
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿа-яёіїєґ'’]+(?:-[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿа-яёіїєґ'’]+)?"
@@ -240,14 +240,20 @@ _UK_SURNAME = re.compile(r"(?:енк[оау]|чук|щук|юк|ук|ськ(?:и
 _SENTENCE_END = re.compile(r"[.!?…:;\n]\s*[«\"“„(]?\s*$")
 _STOP_BEFORE = re.compile(r"[.!?…;:\n()\[\]«»\"“”]")
 _VERBISH = re.compile(r"(?:л|ла|ли|ло|лся|лась|лись|ет|ит|ют|ят|ать|ять|ить|ed|ait|é)$")
-_NOT_NAMES = frozenset(token_key(w) for w in (
+_NOT_NAME_WORDS = (
     "Россия", "России", "Украина", "Украины", "Україна", "України", "Russia", "Ukraine", "Russie", "Москва", "Kremlin",
     "Кремль", "Кремля", "Бог", "Господь", "God", "Dieu", "Telegram", "Телеграм", "YouTube", "ВКонтакте", "Минобороны",
     "Вагнер", "Wagner", "Дума", "Госдума", "Duma", "ЧВК", "СВО", "ВСУ", "ЗСУ", "МО", "РФ", "ФСБ", "Росгвардия", "Росгвардии", "Ахмат", "Шторм",
     "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
     "January", "February", "March", "April", "June", "July", "August", "September", "October", "November", "December",
     "Monday", "Sunday", "The", "This", "They", "We", "He", "She", "It", "In", "On", "At", "Il", "Elle", "Les", "La", "Le",
-))
+)
+
+
+@cache
+def _not_names() -> frozenset[str]:
+    """Capitalised words that are never a person's name (countries, institutions, months ...)."""
+    return frozenset(token_key(w) for w in _NOT_NAME_WORDS)
 
 
 class Detector:
@@ -284,20 +290,17 @@ def _after_leading_role(text: str, start: int, end: int) -> tuple[int, bool, boo
     ...", «Головнокомандувач ...») is left out, and whether a private role, a title was."""
     role = title = False
     for word in re.finditer(r"\S+", text[start:end]):
-        w = word.group()
+        w, at = word.group().rstrip(".,;:"), start + word.start()
         # a capitalised Cyrillic word is a role only where a sentence begins (else a surname)
-        if _CYR.search(w) and w[:1].isupper() and not _sentence_start(text, start + word.start()):
-            break
+        if _CYR.search(w) and w[:1].isupper() and not _sentence_start(text, at):
+            return at, role, title
         if _word_list_pattern("private_roles").fullmatch(w):
             role = True
         elif _word_list_pattern("titles").fullmatch(w):
             title = True
         else:
-            break
-        continue
-    else:
-        return end, role, title
-    return start + word.start(), role, title
+            return at, role, title
+    return end, role, title
 
 
 def _rule_name(text: str, start: int, end: int, lang: str, role: bool = False) -> bool:
@@ -545,7 +548,7 @@ class Pseudonymiser:
             words = name_words(name)
             if not words or _overlaps((start, end), taken) or _is_exact(start, end, known):
                 continue
-            if all(token_key(w) in _NOT_NAMES for w in words):
+            if all(token_key(w) in _not_names() for w in words):
                 continue
             if title or name in self.public or self._titled(text, start, end):
                 public_here.add(token_key(words[-1]))
