@@ -280,3 +280,25 @@ def test_a_private_channels_ids_and_links_become_opaque(store: Store, tmp_path: 
     source = json.loads(events.read_text("utf-8"))[0]["sources"][0]
     assert source["url"] is None and re.fullmatch(r"tg-[0-9a-f]{8}/5", source["document_id"])
     assert source["outlet"].startswith("tg-")
+
+
+def test_the_spokesperson_evidence_marks_a_name_no_detector_found(store: Store, tmp_path: Path) -> None:
+    from dissentwatch.publish.export import iter_events
+    from dissentwatch.publish.pseudonymise import Detector
+    from dissentwatch.resolve.resolver import resolve_mentions
+    from eventfactory import add_document, mention, save
+
+    text = "В ролике выступает Крутогоров из 7-й роты, остальные стоят молча."
+    doc = add_document(store, "files/spk", text, published="2024-05-03T10:00:00Z")
+    save(store, doc, mention(store, doc, "video_appeal", "В ролике", fields={"spokesperson": True},
+                             evidence={"spokesperson": "выступает Крутогоров из 7-й роты"}))
+    resolve_mentions(store)
+    rules_only = Detector(use_models=False)
+    assert "Крутогоров" in (Pseudonymiser(KEY, detector=rules_only).text(text, "ru") or "")  # no rule reaches it
+    bound = Pseudonymiser(KEY, detector=rules_only, store=store)
+    quotes = [e["quote"] for ev in bound.events(iter_events(store)) for e in ev["evidence"]]
+    assert quotes and not any("Крутогоров" in q for q in quotes)
+    assert any(PSEUDONYM_PATTERN.search(q) for q in quotes)
+    out = tmp_path / "copy.db"
+    readonly_copy(store, out, pseudonymiser=Pseudonymiser(KEY, detector=rules_only))
+    assert "Крутогоров".encode() not in out.read_bytes()

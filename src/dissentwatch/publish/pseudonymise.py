@@ -263,9 +263,11 @@ class Detector:
     def __init__(self, use_models: bool = True) -> None:
         self.use_models = use_models
 
-    def spans(self, text: str, language: str | None) -> tuple[list[Span], list[tuple[int, int]], list[tuple[int, int]]]:
+    def spans(self, text: str, language: str | None, hints: Iterable[tuple[int, int]] = (),
+              ) -> tuple[list[Span], list[tuple[int, int]], list[tuple[int, int]]]:
         """(person spans, places and organisations the models found, places and outlets the
-        gazetteers found)."""
+        gazetteers found). ``hints``: spans known to name a person (the evidence of an event's
+        spokesperson), where every capitalised name-like run is taken for a name."""
         lang = _language(text, language)
         found: list[Span] = []
         other: list[tuple[int, int]] = []
@@ -273,6 +275,7 @@ class Detector:
             people, other = _model_entities(text, lang)
             found += [Span(s, e, "ner") for s, e in people]
         found += self.rule_spans(text, lang)
+        found += [Span(s, e, "rule") for s, e in _hinted(text, hints)]
         return found, other, _places(text, lang) + _outlet_spans(text)
 
     def rule_spans(self, text: str, lang: str) -> list[Span]:
@@ -283,6 +286,18 @@ class Detector:
             if start < m.end() and _rule_name(text, start, m.end(), lang, role):
                 out.append(Span(start, m.end(), "rule"))
         return out + [Span(m.start(), m.end(), "rule") for m in _INITIALS.finditer(text)]
+
+
+def _hinted(text: str, hints: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Capitalised runs inside ``hints`` (roles and titles before them left out), but a single
+    word that only opens a sentence."""
+    out = []
+    for lo, hi in hints:
+        for m in _CAP_RUN.finditer(text, max(0, lo), min(len(text), hi)):
+            start, _, _ = _after_leading_role(text, m.start(), m.end())
+            if start < m.end() and (" " in text[start : m.end()].strip() or not _sentence_start(text, start)):
+                out.append((start, m.end()))
+    return out
 
 
 def _after_leading_role(text: str, start: int, end: int) -> tuple[int, bool, bool]:
@@ -525,17 +540,19 @@ class Pseudonymiser:
             return text
         return self.redact(text, language).text
 
-    def redact(self, text: str, language: str | None = None) -> Redacted:
-        """The pseudonymised text with its edits (for offsets, :meth:`Redacted.offset`)."""
+    def redact(self, text: str, language: str | None = None, hints: Iterable[tuple[int, int]] = ()) -> Redacted:
+        """The pseudonymised text with its edits (for offsets, :meth:`Redacted.offset`);
+        ``hints``: spans known to name a person (a spokesperson's evidence)."""
         lang = _language(text, language)
         edits = self._link_edits(text)
         taken = [(s, e) for s, e, _ in edits]
-        names = self._name_edits(text, lang, taken)
+        names = self._name_edits(text, lang, taken, list(hints))
         merged = sorted(edits + names)
         return Redacted(text, _apply(text, merged), merged)
 
-    def _name_edits(self, text: str, lang: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
-        spans, other, known = self.detector.spans(text, lang)
+    def _name_edits(self, text: str, lang: str, taken: list[tuple[int, int]],
+                    hints: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        spans, _, known = self.detector.spans(text, lang, hints)
         rules = [_clip_to_free(text, s.start, s.end, known) for s in spans if s.source == "rule"]
         ner = [(s.start, s.end) for s in spans if s.source == "ner"]
         chosen: list[tuple[int, int, str]] = []  # (start, end, the name) of private people
@@ -684,11 +701,11 @@ class Pseudonymiser:
         cached = self._texts.get(document_id)
         if cached is not None and start is not None and end is not None and cached.original[start:end] == quote:
             return cached
-        rows = self.store.query("SELECT text, language FROM documents WHERE external_id = ?", (document_id,))
+        rows = self.store.query("SELECT id, text, language FROM documents WHERE external_id = ?", (document_id,))
         for r in rows:
             text = r["text"] or ""
             if start is None or end is None or text[start:end] == quote:
-                redacted = self.redact(text, r["language"])
+                redacted = self.redact(text, r["language"], _spokesperson_spans(self.store.conn, r["id"]))
                 if len(self._texts) > 256:
                     self._texts.clear()
                 self._texts[document_id] = redacted
@@ -876,7 +893,8 @@ def pseudonymise_store(path: str | Path, pseudonymiser: Pseudonymiser, *, only_p
         for n, d in enumerate(docs, 1):
             keep = public is None or d["id"] in public
             lang = d["language"]
-            redacted = pseudonymiser.redact(d["text"] or "", lang) if keep and d["text"] else Redacted("", "", [])
+            redacted = (pseudonymiser.redact(d["text"], lang, _spokesperson_spans(conn, d["id"]))
+                        if keep and d["text"] else Redacted("", "", []))
             text = redacted.text if keep else ""
             conn.execute(
                 "UPDATE documents SET external_id = ?, url = ?, outlet = ?, author = ?, title = ?, text = ?, "
@@ -920,6 +938,12 @@ def pseudonymise_store(path: str | Path, pseudonymiser: Pseudonymiser, *, only_p
     finally:
         conn.close()
     return len(docs)
+
+
+def _spokesperson_spans(conn: sqlite3.Connection, document_id: int) -> list[tuple[int, int]]:
+    """The spans of a document that the analysis quoted as an event's spokesperson."""
+    return [(r[0], r[1]) for r in conn.execute(
+        'SELECT start, "end" FROM evidence WHERE document_id = ? AND field = \'spokesperson\'', (document_id,))]
 
 
 def _reason(reason: str, pseudonymiser: Pseudonymiser) -> str:
