@@ -237,8 +237,9 @@ def table_row(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def best_quote(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The quoted span that backs the most fields (with the spans inside it), the event type's
-    first, from the earliest report; with the English labels of those fields and its language."""
+    """The words of the earliest report that carry the event (its type's quote; failing that, the
+    span backing the most fields), as the source wrote them; with the English labels of the fields
+    it backs (its own and those of the spans inside it) and its language."""
     spans: dict[tuple[Any, ...], list[str]] = {}
     for e in event.get("evidence") or []:
         key = (e["document_id"], e["start"], e["end"], e["quote"])
@@ -252,7 +253,7 @@ def best_quote(event: dict[str, Any]) -> dict[str, Any] | None:
         inside = [f for k, fs in spans.items() if k[0] == key[0] and k[1] >= key[1] and k[2] <= key[2] for f in fs]
         return list(dict.fromkeys(spans[key] + inside))
 
-    key = max(spans, key=lambda k: (len(covered(k)), "type" in spans[k], -order.get(k[0], 99), -k[1]))
+    key = max(spans, key=lambda k: ("type" in spans[k], -order.get(k[0], 99), len(covered(k)), -k[1]))
     languages = {s.get("document_id"): s.get("language") for s in event.get("sources") or []}
     text = " ".join(str(key[3]).split())
     if len(text) > QUOTE_CHARS:

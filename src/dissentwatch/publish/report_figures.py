@@ -182,7 +182,7 @@ def _frame(ax: Any, locations: Sequence[dict[str, Any]], shaded: set[str]) -> fl
     map's height over its width."""
     points = [MAP_BOX[0], MAP_BOX[1], (MAP_BOX[0][0], MAP_BOX[1][1]), (MAP_BOX[1][0], MAP_BOX[0][1])]
     points += [(float(p["lon"]), float(p["lat"])) for p in locations]
-    points += [_centre(f) for f in base_map() if f["properties"].get("iso_3166_2") in shaded]
+    points += [corner for f in base_map() if f["properties"].get("iso_3166_2") in shaded for corner in _corners(f)]
     xy = [project(lon, lat) for lon, lat in points]
     xs, ys = [x for x, _ in xy], [y for _, y in xy]
     pad = 0.06 * max(max(xs) - min(xs), max(ys) - min(ys))
@@ -194,8 +194,8 @@ def _frame(ax: Any, locations: Sequence[dict[str, Any]], shaded: set[str]) -> fl
     return float((max(ys) - min(ys) + 2 * pad) / (max(xs) - min(xs) + 2 * pad))
 
 
-def _centre(feature: dict[str, Any]) -> tuple[float, float]:
-    """The centre of a feature's bounding box (lon, lat), Chukotka's across the antimeridian kept east."""
+def _corners(feature: dict[str, Any]) -> list[tuple[float, float]]:
+    """The corners of a feature's bounding box (lon, lat)."""
     coords = [pt for polygon in feature["geometry"]["coordinates"] for ring in polygon for pt in ring]
     lons, lats = [c[0] for c in coords], [c[1] for c in coords]
-    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+    return [(min(lons), min(lats)), (min(lons), max(lats)), (max(lons), min(lats)), (max(lons), max(lats))]

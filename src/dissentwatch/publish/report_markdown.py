@@ -81,7 +81,7 @@ def _event_table(report: Report) -> list[str]:
         sources = ", ".join(_link(s["outlet"], s["url"]) for s in e["sources"])
         if e["more_sources"]:
             sources += f", and {e['more_sources']} more"
-        lines.append(f"| {md_text(e['date'])} ({md_text(e['date_kind'])}) | {md_text(e['type_label'])}"
+        lines.append(f"| {md_text(e['date'])}, {md_text(e['date_kind'])} | {md_text(e['type_label'])}"
                      f"{' (relatives)' if e['by_relatives'] else ''}, {md_text(e['review_status'])} | "
                      f"{md_text(e['unit'])} | {regions} | {quoted} | {sources} |")
     if report.not_listed:
