@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,14 +161,31 @@ def test_bad_dates_are_clear_errors(report_store: Store, cli, tmp_path: Path) ->
     assert not (tmp_path / "x.html").exists()
 
 
+def test_map_and_chart_draw_any_text(tmp_path: Path) -> None:
+    from dissentwatch.publish.report_figures import region_map, weekly_chart
+
+    places = [{"name": "$\\frac{1}{$ <b>", "lat": 55.75, "lon": 37.62, "events": 3}]
+    regions = [{"iso": "RU-MOW", "name": "Moscow", "events": 3}, {"iso": "XX-ZZ", "name": "?", "events": 1}]
+    assert region_map(regions, places)[:4] == b"\x89PNG"
+    assert region_map([], [])[:4] == b"\x89PNG"
+    period = Period.parse("2024-01-01", "2024-12-31")
+    assert weekly_chart([{"week": m, "types": {"refusal": 1}} for m in period.mondays()], period)[:4] == b"\x89PNG"
+
+
+def test_type_filter_on_the_command_line(report_store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = _report(cli, tmp_path, "md", "--type", "refusal", "--type", "desertion").read_text("utf-8")
+    assert "2 events dated" in text and "Types: Refusal to fight, Desertion" in text
+    bad = cli("report", "--since", "2024-03-06", "--until", "2024-03-19", "--type", "refusl", "--format", "md",
+              "--out", str(tmp_path / "x.md"))
+    assert bad.exit_code == 2 and "did you mean 'refusal'" in bad.output
+
+
 def test_escaping_helpers() -> None:
     assert safe_url("javascript:alert(1)") is None and safe_url("https://e.org/a") == "https://e.org/a"
     assert safe_url('https://e.org/"onmouseover=') is None
     assert md_text("<b>|[x](y)") == "&lt;b&gt;\\|\\[x\\](y)"
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
-                    reason="needs poppler-utils (pdftoppm, pdftotext)")
 def test_pdf_report(report_store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("weasyprint")
     pdf = _report(cli, tmp_path, "pdf")
@@ -183,16 +199,17 @@ def test_pdf_report(report_store: Store, cli, tmp_path: Path) -> None:  # type: 
     assert "<script>" in text  # shown as text, never run
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert 2 <= len(pages) <= 4
-    _assert_has_picture(pages[0])
+    assert len(pages) == 3  # headline and chart; map, changes and events; methods
+    chart, world, methods = (_ink(p) for p in pages[:3])
+    assert chart[1] > 0.02, "no coloured chart on the first page"
+    assert world[0] > 2 * methods[0], "no map on the second page (as much ink as a page of text)"
 
 
-def _assert_has_picture(page: Path) -> None:
-    """The first page holds the chart: many coloured (non-grey) pixels in its middle band."""
+def _ink(page: Path) -> tuple[float, float]:
+    """(share of pixels that are not white, share that are coloured): a chart is coloured, a map
+    page (grey countries, blue sea) is mostly not white, a page of text mostly is."""
     from matplotlib.image import imread
 
     pixels = imread(str(page))[..., :3]
-    height = pixels.shape[0]
-    band = pixels[height // 3 : height, :, :]
-    spread = band.max(axis=2) - band.min(axis=2)
-    assert (spread > 0.2).mean() > 0.01, "no coloured picture on the first page"
+    spread = pixels.max(axis=2) - pixels.min(axis=2)
+    return float((pixels.min(axis=2) < 0.9).mean()), float((spread > 0.2).mean())

@@ -171,10 +171,11 @@ def _weeks(store: Store, period: Period, where: str, params: list[Any]) -> tuple
     outside = 0
     for day, kind, number in store.query(
             f"SELECT {DATE_USED} AS day, e.type, COUNT(*) FROM events e WHERE {where} GROUP BY 1, 2", params):
-        if day is None or len(day) != 10:
+        try:
+            monday = _monday(date.fromisoformat(day))
+        except (TypeError, ValueError):  # a month or a year alone
             outside += int(number)
             continue
-        monday = _monday(date.fromisoformat(day))
         counts.setdefault(monday, Counter())[kind] += int(number)
     return [{"week": monday, "types": dict(c)} for monday, c in sorted(counts.items())], outside
 

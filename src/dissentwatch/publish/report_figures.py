@@ -172,9 +172,15 @@ def _place_dots(ax: Any, locations: Sequence[dict[str, Any]]) -> None:
                edgecolors="white", linewidths=0.5, zorder=3, label="place of an event")
     for p, (x, y) in list(zip(locations, points, strict=True))[:8]:
         if p.get("name"):
-            ax.annotate(str(p["name"])[:30], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6,
+            ax.annotate(plain(str(p["name"])[:30]), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6,
                         color="#1f3b73", zorder=4)
     ax.legend(fontsize=6, loc="lower left", frameon=True, framealpha=0.8)
+
+
+def plain(text: str) -> str:
+    """Text matplotlib shows as it is: a ``$`` would start mathtext (and a malformed formula from a
+    post would stop the report)."""
+    return text.replace("$", r"\$")
 
 
 def _frame(ax: Any, locations: Sequence[dict[str, Any]], shaded: set[str]) -> float:
