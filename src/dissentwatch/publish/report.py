@@ -88,21 +88,21 @@ class Report:
         """The figures in one plain sentence."""
         if not self.events:
             return (f"No event dated {self.period.label} matches ({self.filters_line}). "
-                    f"The previous period of the same length had {self.previous_events}.")
-        return (f"{_n(self.events, 'event')} dated {self.period.label}: {self.confirmed} confirmed by an "
-                f"analyst and {self.candidates} {'candidate' if self.candidates == 1 else 'candidates'} "
+                    f"The previous period of the same length had {self.previous_events:,}.")
+        return (f"{_n(self.events, 'event')} dated {self.period.label}: {self.confirmed:,} confirmed by an "
+                f"analyst and {self.candidates:,} {'candidate' if self.candidates == 1 else 'candidates'} "
                 f"found by the pipeline and not yet reviewed. They involve soldiers from "
                 f"{_n(self.regions, 'home region')} and {_n(self.units, 'identified unit')}.")
 
     def change_line(self) -> str:
         delta = self.events - self.previous_events
-        sign = f"+{delta}" if delta > 0 else str(delta)
-        return (f"{self.events} events in this period against {self.previous_events} in the previous one "
+        sign = f"+{delta:,}" if delta > 0 else f"{delta:,}"
+        return (f"{self.events:,} events in this period against {self.previous_events:,} in the previous one "
                 f"({self.period.previous().label}): {sign}.")
 
 
 def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def build_report(store: Store, period: Period, types: list[str] | None = None,

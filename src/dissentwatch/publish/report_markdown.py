@@ -53,8 +53,8 @@ def _type_table(report: Report) -> list[str]:
         return []
     lines = ["| type | events | confirmed | previous period | change |", "|---|---:|---:|---:|---:|"]
     for t in report.by_type:
-        lines.append(f"| {md_text(t['label'])} | {t['events']} | {t['confirmed']} | {t['previous']} | "
-                     f"{t['change']:+d} |")
+        lines.append(f"| {md_text(t['label'])} | {t['events']:,} | {t['confirmed']:,} | {t['previous']:,} | "
+                     f"{t['change']:+,} |")
     return [*lines, ""]
 
 
@@ -85,7 +85,7 @@ def _event_table(report: Report) -> list[str]:
                      f"{' (relatives)' if e['by_relatives'] else ''}, {md_text(e['review_status'])} | "
                      f"{md_text(e['unit'])} | {regions} | {quoted} | {sources} |")
     if report.not_listed:
-        lines += ["", f"{report.not_listed} more events not listed (the table lists the {len(report.table)} with "
+        lines += ["", f"{report.not_listed:,} more events not listed (the table lists the {len(report.table)} with "
                       "the most sources); `dissentwatch export events` with the same --since/--until/--type "
                       "has them all."]
     return [*lines, ""]
