@@ -121,3 +121,42 @@ def format_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], widt
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def pseudonymise_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--pseudonymise`` with ``--pseudonym-key-file`` and ``--public-figures``: the command gets
+    ``pseudonymiser`` (a :class:`~dissentwatch.publish.pseudonymise.Pseudonymiser`, or None when
+    not asked). No key (file or ``DISSENTWATCH_PSEUDONYM_KEY``) is a usage error before any work."""
+
+    @click.option("--pseudonymise", "--pseudonymize", "pseudonymise", is_flag=True,
+                  help="Replace private people's names by stable pseudonyms and drop links to private "
+                       "accounts (needs a key: --pseudonym-key-file or DISSENTWATCH_PSEUDONYM_KEY).")
+    @click.option("--pseudonym-key-file", type=click.Path(dir_okay=False, path_type=Path),
+                  help="File holding the secret pseudonym key (at least 16 bytes), kept outside the "
+                       "database; never stored. Default: $DISSENTWATCH_PSEUDONYM_KEY.")
+    @click.option("--public-figures", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="More public figures whose names are kept: one name per line, or JSON.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, pseudonymise: bool, pseudonym_key_file: Path | None, public_figures: Path | None,
+                **kwargs: Any) -> Any:
+        kwargs["pseudonymiser"] = make_pseudonymiser(pseudonymise, pseudonym_key_file, public_figures)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def make_pseudonymiser(pseudonymise: bool, key_file: Path | None, public_figures: Path | None) -> Any:
+    """What :func:`pseudonymise_options` gives the command: None, or a pseudonymiser; a clear
+    usage error without a key, or with a key or list but no ``--pseudonymise``."""
+    if not pseudonymise:
+        if key_file or public_figures:
+            raise click.UsageError("--pseudonym-key-file and --public-figures need --pseudonymise")
+        return None
+    from dissentwatch.publish.pseudonymise import PseudonymKeyError, pseudonymiser_for
+
+    try:
+        return pseudonymiser_for(key_file=key_file, public_figures=public_figures)
+    except PseudonymKeyError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"--public-figures: {exc}") from None

@@ -11,7 +11,13 @@ from typing import Any
 
 import click
 
-from dissentwatch.cli._common import Context, emit_rows, pass_context, quiet_option
+from dissentwatch.cli._common import (
+    Context,
+    emit_rows,
+    pass_context,
+    pseudonymise_options,
+    quiet_option,
+)
 from dissentwatch.models import label
 from dissentwatch.publish.counts import DIMENSIONS, count_events
 from dissentwatch.publish.export import (
@@ -291,12 +297,15 @@ def export_group() -> None:
               help="Write to this file (atomically); default stdout.")
 @event_filter_options
 @click.option("--include-rejected", is_flag=True, help="Export events analysts rejected too.")
+@pseudonymise_options
 @pass_context
-def export_events_command(ctx: Context, fmt: str, out: Path | None, include_rejected: bool, **kwargs: Any) -> None:
+def export_events_command(ctx: Context, fmt: str, out: Path | None, include_rejected: bool, pseudonymiser: Any,
+                          **kwargs: Any) -> None:
     """Export events: json, ndjson, csv (flattened, UTF-8 with BOM), geojson (one feature per
     event), parquet. docs/exports.md describes every shape."""
     try:
-        count = export_events(ctx.store, fmt, out, include_rejected=include_rejected, **_filters(kwargs))
+        count = export_events(ctx.store, fmt, out, pseudonymiser=pseudonymiser, include_rejected=include_rejected,
+                              **_filters(kwargs))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"exported {count} events" + (f" to {out}" if out else ""), err=True)
@@ -308,9 +317,10 @@ def export_events_command(ctx: Context, fmt: str, out: Path | None, include_reje
 @click.option("--include-rejected", is_flag=True, help="Export events analysts rejected too.")
 @click.option("--validate/--no-validate", default=False, show_default=True,
               help="Check the package with the frictionless library (extra 'dataset').")
+@pseudonymise_options
 @pass_context
 def export_dataset_command(ctx: Context, directory: Path, include_rejected: bool, validate: bool,
-                           **kwargs: Any) -> None:
+                           pseudonymiser: Any, **kwargs: Any) -> None:
     """A Frictionless data package in DIRECTORY: datapackage.json, events and sources as CSV
     (UTF-8 with BOM) and Parquet, a codebook in en/ru/uk/fr, an ACLED-compatible table,
     CITATION.cff and a README. Built beside DIRECTORY and renamed into place; DIRECTORY must be
@@ -318,7 +328,8 @@ def export_dataset_command(ctx: Context, directory: Path, include_rejected: bool
     from dissentwatch.publish.dataset import export_dataset, validate_dataset
 
     try:
-        report = export_dataset(ctx.store, directory, include_rejected=include_rejected, **_filters(kwargs))
+        report = export_dataset(ctx.store, directory, include_rejected=include_rejected, pseudonymiser=pseudonymiser,
+                                **_filters(kwargs))
     except (RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"exported {report.events} events ({', '.join(report.statuses)}), {report.sources} "
@@ -336,16 +347,19 @@ def export_dataset_command(ctx: Context, directory: Path, include_rejected: bool
 @export_group.command("sqlite")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The copy to write (replaced atomically).")
+@pseudonymise_options
 @pass_context
-def export_sqlite_command(ctx: Context, out: Path) -> None:
+def export_sqlite_command(ctx: Context, out: Path, pseudonymiser: Any) -> None:
     """A read-only copy of the store for Datasette or sqlite3, without users, sessions, API
-    tokens or the decision log (which names analysts); views public_events and public_sources."""
+    tokens or the decision log (which names analysts); views public_events and public_sources.
+    With --pseudonymise, texts, quotes, titles and links are pseudonymised in the copy."""
     from dissentwatch.publish.readonly import readonly_copy
 
     if out.resolve() == ctx.db_path.resolve():
         raise click.UsageError("--out must not be the store itself")
-    tables = readonly_copy(ctx.store, out)
-    click.echo(f"wrote {out} ({len(tables)} tables): datasette serve {out} --immutable, "
+    tables = readonly_copy(ctx.store, out, pseudonymiser=pseudonymiser)
+    click.echo(f"wrote {out} ({len(tables)} tables{', pseudonymised' if pseudonymiser else ''}): "
+               f"datasette serve {out} --immutable, "
                f"or sqlite3 -readonly {out}", err=True)
 
 
@@ -354,12 +368,13 @@ def export_sqlite_command(ctx: Context, out: Path) -> None:
               help="Output format (parquet needs the 'parquet' extra).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically); default stdout.")
+@pseudonymise_options
 @pass_context
-def export_documents_command(ctx: Context, fmt: str, out: Path | None) -> None:
+def export_documents_command(ctx: Context, fmt: str, out: Path | None, pseudonymiser: Any) -> None:
     """Export documents: id as imported, source_kind, title, outlet, published, url, language,
     relevant, event_ids, aggregates. docs/exports.md describes every shape."""
     try:
-        count = export_documents(ctx.store, fmt, out)
+        count = export_documents(ctx.store, fmt, out, pseudonymiser=pseudonymiser)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"exported {count} documents" + (f" to {out}" if out else ""), err=True)

@@ -6,24 +6,39 @@ import sys
 
 import click
 
-from dissentwatch.cli._common import Context, emit_rows, output_options, pass_context
+from dissentwatch.cli._common import (
+    Context,
+    emit_rows,
+    output_options,
+    pass_context,
+    pseudonymise_options,
+)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, type=int, show_default=True, help="Port to listen on.")
-@click.option("--public", is_flag=True, help="Read-only public view: no login, no review controls.")
+@click.option("--public", is_flag=True, envvar="DISSENTWATCH_PUBLIC",
+              help="Read-only public view: no login, no review controls.")
+@pseudonymise_options
 @pass_context
-def serve(ctx: Context, host: str, port: int, public: bool) -> None:
-    """Run the analyst web app (dashboard, events, review queue, read API) on HOST:PORT."""
+def serve(ctx: Context, host: str, port: int, public: bool, pseudonymiser: object) -> None:
+    """Run the analyst web app (dashboard, events, review queue, read API) on HOST:PORT.
+    With --public --pseudonymise the view serves a pseudonymised copy of the store made at start
+    (restart to show events confirmed since)."""
     import uvicorn
 
     from dissentwatch.web.app import create_app
 
+    if pseudonymiser is not None and not public:
+        raise click.UsageError("--pseudonymise is for the public view: add --public")
     ctx.store  # noqa: B018 - a missing store or a file that is not one: a clear error, not a new store
-    app = create_app(ctx.db_path, public=public)
+    if pseudonymiser is not None:
+        click.echo("making the pseudonymised copy of the store ...", err=True)
+    app = create_app(ctx.db_path, public=public, pseudonymiser=pseudonymiser)
     click.echo(f"dissentwatch web app on http://{host}:{port}/ (database {ctx.db_path})"
-               + (" - public read-only view" if public else ""), err=True)
+               + (" - public read-only view" if public else "")
+               + (", private names pseudonymised" if pseudonymiser is not None else ""), err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning" if ctx.quiet else "info")
 
 

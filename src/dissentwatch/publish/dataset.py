@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dissentwatch import packaged_json
 from dissentwatch.models import label, utcnow, vocabularies
@@ -37,6 +37,9 @@ from dissentwatch.publish.export import (
     write_parquet,
 )
 from dissentwatch.store import Store
+
+if TYPE_CHECKING:
+    from dissentwatch.publish.pseudonymise import Pseudonymiser
 
 LANGUAGES = ("en", "ru", "uk", "fr")
 SOURCE_COLUMNS = ("event_id", "document_id", "url", "outlet", "published", "language")
@@ -87,6 +90,7 @@ class DatasetReport:
     codebook: int = 0
     statuses: tuple[str, ...] = ()
     files: list[str] = field(default_factory=list)
+    pseudonymised: bool = False
 
 
 def included_statuses(review_status: str | None = None, include_rejected: bool = False) -> tuple[str, ...]:
@@ -95,16 +99,18 @@ def included_statuses(review_status: str | None = None, include_rejected: bool =
     return tuple(s for s in allowed if s == review_status) if review_status else allowed
 
 
-def export_dataset(store: Store, out: Path, include_rejected: bool = False, **filters: Any) -> DatasetReport:
-    """Write the package for the events matching ``filters`` into ``out`` (replaced whole)."""
+def export_dataset(store: Store, out: Path, include_rejected: bool = False,
+                   pseudonymiser: Pseudonymiser | None = None, **filters: Any) -> DatasetReport:
+    """Write the package for the events matching ``filters`` into ``out`` (replaced whole);
+    with ``pseudonymiser``, pseudonymised (the package's description and README say so)."""
     out = Path(out)
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     statuses = included_statuses(filters.get("review_status"), include_rejected)
-    report = DatasetReport(out=out, statuses=statuses)
+    report = DatasetReport(out=out, statuses=statuses, pseudonymised=pseudonymiser is not None)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        _build(store, tmp, report, include_rejected=include_rejected, **filters)
+        _build(store, tmp, report, pseudonymiser, include_rejected=include_rejected, **filters)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -135,7 +141,8 @@ def _swap(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _build(store: Store, root: Path, report: DatasetReport, **filters: Any) -> None:
+def _build(store: Store, root: Path, report: DatasetReport, pseudonymiser: Pseudonymiser | None,
+           **filters: Any) -> None:
     created = utcnow()
     mapping = packaged_json("acled.json")
     updated = _updated_times(store)
@@ -148,7 +155,10 @@ def _build(store: Store, root: Path, report: DatasetReport, **filters: Any) -> N
         for fh, writer in ((ev, events), (src, sources), (acl, acled)):
             fh.write("\ufeff")
             writer.writeheader()
-        for event in iter_events(store, **filters):
+        shaped = iter_events(store, **filters)
+        if pseudonymiser is not None:
+            shaped = pseudonymiser.bind(store).events(shaped)
+        for event in shaped:
             events.writerow(_cells(flatten_event(event)))
             report.events += 1
             for s in event.get("sources") or []:
@@ -159,7 +169,7 @@ def _build(store: Store, root: Path, report: DatasetReport, **filters: Any) -> N
     _parquet_from_csv(root / "sources.csv", root / "sources.parquet", SOURCE_COLUMNS)
     with _open(root / "codebook.csv") as cb:
         report.codebook = write_csv(codebook_rows(), cb, CODEBOOK_COLUMNS)
-    descriptor = datapackage(report.statuses, created, filters)
+    descriptor = datapackage(report.statuses, created, filters, report.pseudonymised)
     (root / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", "utf-8")
     (root / "CITATION.cff").write_text(citation(created), "utf-8")
     (root / "README.md").write_text(readme(report, created, filters), "utf-8")
@@ -387,7 +397,14 @@ def _filters_sentence(filters: dict[str, Any]) -> str:
     return "Filters: " + ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) + "."
 
 
-def datapackage(statuses: tuple[str, ...], created: str, filters: dict[str, Any]) -> dict[str, Any]:
+PSEUDONYMISED_NOTE = ("Pseudonymised: names of private people (soldiers, relatives, spokespersons, defendants) "
+                      "are replaced by stable pseudonyms (Person 3FA2C1), links to private accounts are removed; "
+                      "public figures and outlets keep their names. Evidence offsets refer to the pseudonymised "
+                      "texts (null where a quote's document could not be read).")
+
+
+def datapackage(statuses: tuple[str, ...], created: str, filters: dict[str, Any],
+                pseudonymised: bool = False) -> dict[str, Any]:
     from dissentwatch import __version__
 
     events_doc = "One row per event, oldest first, flattened as `export events --format csv` writes it."
@@ -411,7 +428,8 @@ def datapackage(statuses: tuple[str, ...], created: str, filters: dict[str, Any]
                  "and legal challenges",
         "description": ("Events gathered from open sources by dissentwatch; every field value is backed by a "
                         f"quoted source span (events.csv evidence). {statuses_sentence(statuses)} "
-                        f"{_filters_sentence(filters)} CSV files are UTF-8 with a byte order mark."),
+                        f"{_filters_sentence(filters)} CSV files are UTF-8 with a byte order mark."
+                        + (f" {PSEUDONYMISED_NOTE}" if pseudonymised else "")),
         "version": __version__,
         "created": created,
         "keywords": ["military", "dissent", "appeals", "desertion", "mutiny", "Russia"],
@@ -444,7 +462,7 @@ def readme(report: DatasetReport, created: str, filters: dict[str, Any]) -> str:
 
 Exported {created}: {report.events} events, {report.sources} event-source rows.
 
-{statuses_sentence(report.statuses)} {_filters_sentence(filters)}
+{statuses_sentence(report.statuses)} {_filters_sentence(filters)}{" " + PSEUDONYMISED_NOTE if report.pseudonymised else ""}
 
 | file | what |
 |---|---|

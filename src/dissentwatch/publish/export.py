@@ -19,12 +19,15 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dissentwatch.publish.shape import events_as_dicts
 from dissentwatch.store import Store
 from dissentwatch.store.documents import iter_documents
 from dissentwatch.store.events import query_events
+
+if TYPE_CHECKING:
+    from dissentwatch.publish.pseudonymise import Pseudonymiser
 
 EVENT_FORMATS = ("json", "ndjson", "csv", "geojson", "parquet")
 DOCUMENT_FORMATS = ("json", "ndjson", "csv", "parquet")
@@ -118,9 +121,10 @@ def _position(place: dict[str, Any]) -> list[float]:
     return [float(place["lon"]), float(place["lat"])]
 
 
-def iter_documents_export(store: Store) -> Iterator[dict[str, Any]]:
+def iter_documents_export(store: Store, pseudonymiser: Pseudonymiser | None = None) -> Iterator[dict[str, Any]]:
     """Every document: id as imported, source kind, title, outlet, published, url, language,
-    relevant, event ids, count statements."""
+    relevant, event ids, count statements; with ``pseudonymiser``, pseudonymised (the count
+    statements' spans recomputed against the pseudonymised text)."""
     for doc in iter_documents(store):
         events = [r[0] for r in store.query(
             "SELECT DISTINCT COALESCE(e.merged_into, e.id) FROM mentions m "
@@ -130,10 +134,11 @@ def iter_documents_export(store: Store) -> Iterator[dict[str, Any]]:
                        "start": a["start"], "end": a["end"]}
                       for a in store.query('SELECT quote, number, counted, start, "end" FROM aggregates '
                                            "WHERE document_id = ? ORDER BY start", (doc["id"],))]
-        yield {"id": doc["external_id"], "source_kind": doc["source_kind"], "title": doc["title"],
-               "outlet": doc["outlet"], "published": doc["published"], "url": doc["url"],
-               "language": doc["language"], "relevant": bool(events), "event_ids": events,
-               "aggregates": aggregates}
+        record = {"id": doc["external_id"], "source_kind": doc["source_kind"], "title": doc["title"],
+                  "outlet": doc["outlet"], "published": doc["published"], "url": doc["url"],
+                  "language": doc["language"], "relevant": bool(events), "event_ids": events,
+                  "aggregates": aggregates}
+        yield pseudonymiser.document(record, text=doc["text"]) if pseudonymiser is not None else record
 
 
 def flatten_document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -271,9 +276,13 @@ def _arrow_value(column: str, value: Any) -> Any:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def export_events(store: Store, fmt: str, out: Path | None = None, **filters: Any) -> int:
-    """Write the events matching ``filters`` in ``fmt``; return how many events."""
+def export_events(store: Store, fmt: str, out: Path | None = None, pseudonymiser: Pseudonymiser | None = None,
+                  **filters: Any) -> int:
+    """Write the events matching ``filters`` in ``fmt``; return how many events. With
+    ``pseudonymiser``, private people's names and links are pseudonymised (docs/exports.md)."""
     events = iter_events(store, **filters)
+    if pseudonymiser is not None:
+        events = pseudonymiser.bind(store).events(events)
     writers: dict[str, Callable[[IO[Any]], int]] = {
         "json": lambda fh: write_json(events, fh),
         "ndjson": lambda fh: write_ndjson(events, fh),
@@ -284,9 +293,11 @@ def export_events(store: Store, fmt: str, out: Path | None = None, **filters: An
     return _write(fmt, writers, out)
 
 
-def export_documents(store: Store, fmt: str, out: Path | None = None) -> int:
-    """Write every document's export record in ``fmt``; return how many."""
-    docs = iter_documents_export(store)
+def export_documents(store: Store, fmt: str, out: Path | None = None,
+                     pseudonymiser: Pseudonymiser | None = None) -> int:
+    """Write every document's export record in ``fmt``, pseudonymised with ``pseudonymiser``;
+    return how many."""
+    docs = iter_documents_export(store, pseudonymiser.bind(store) if pseudonymiser is not None else None)
     writers: dict[str, Callable[[IO[Any]], int]] = {
         "json": lambda fh: write_json(docs, fh),
         "ndjson": lambda fh: write_ndjson(docs, fh),

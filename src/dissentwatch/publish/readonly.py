@@ -13,8 +13,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dissentwatch.store import Store
+
+if TYPE_CHECKING:
+    from dissentwatch.publish.pseudonymise import Pseudonymiser
 
 PRIVATE_TABLES: tuple[str, ...] = ("api_tokens", "user_sessions", "decisions", "users")
 """Left out of the copy, in an order foreign keys allow."""
@@ -27,8 +31,12 @@ VIEWS: dict[str, str] = {
 }
 
 
-def readonly_copy(store: Store, out: Path) -> list[str]:
-    """Write the copy to ``out`` (replacing it atomically); returns the tables it holds."""
+def readonly_copy(store: Store, out: Path, pseudonymiser: Pseudonymiser | None = None,
+                  only_public: bool = False, keep_schema: bool = False) -> list[str]:
+    """Write the copy to ``out`` (replacing it atomically); returns the tables it holds. With
+    ``pseudonymiser`` the copy is pseudonymised (:func:`~dissentwatch.publish.pseudonymise.
+    pseudonymise_store`; ``only_public``: documents no confirmed event cites lose their text).
+    ``keep_schema``: the private tables are emptied, not dropped (a copy the web app serves)."""
     out = Path(out)
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -38,13 +46,38 @@ def readonly_copy(store: Store, out: Path) -> list[str]:
         dest.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
         dest.execute("PRAGMA foreign_keys=OFF")
         for table in PRIVATE_TABLES:
-            dest.execute(f"DROP TABLE IF EXISTS {table}")
+            dest.execute(f"DELETE FROM {table}" if keep_schema else f"DROP TABLE IF EXISTS {table}")
         for name, sql in VIEWS.items():
             dest.execute(f"DROP VIEW IF EXISTS {name}")
             dest.execute(f"CREATE VIEW {name} AS {sql}")
-        dest.execute("VACUUM")  # the dropped rows must not linger in free pages
+        if pseudonymiser is None:
+            dest.execute("VACUUM")  # the dropped rows must not linger in free pages
         tables = [r[0] for r in dest.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     finally:
         dest.close()
+    try:
+        if pseudonymiser is not None:  # it VACUUMs when done
+            from dissentwatch.publish.pseudonymise import pseudonymise_store
+
+            pseudonymise_store(partial, pseudonymiser, only_public=only_public)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, out)
     return tables
+
+
+def pseudonymised_public_copy(db_path: Path, pseudonymiser: Pseudonymiser) -> Path:
+    """A pseudonymised copy of the store at ``db_path`` for ``serve --public --pseudonymise``,
+    in a temporary directory removed when the process exits; documents no confirmed event cites
+    keep no text (the public view never shows them)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="dissentwatch-public-"))
+    atexit.register(shutil.rmtree, directory, True)
+    out = directory / "public.db"
+    with Store(db_path, migrate=False) as store:
+        readonly_copy(store, out, pseudonymiser=pseudonymiser, only_public=True, keep_schema=True)
+    return out

@@ -63,6 +63,7 @@ class Settings:
 
     def __init__(self, db_path: Path, public: bool) -> None:
         self.db_path, self.public = db_path, public
+        self.pseudonymised = False
         self._local = threading.local()
         self.login_limiter = auth.RateLimiter(limit=5, window=300.0)
         self._cache: dict[str, tuple[float, Any, Any]] = {}  # worker threads share it: whole tuples, swapped
@@ -248,7 +249,8 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     settings = settings_of(request)
     user = None if settings.public else current_user(request)
     context = {
-        "request": request, "user": user, "public": settings.public, "lang": lang_of(request),
+        "request": request, "user": user, "public": settings.public, "pseudonymised": settings.pseudonymised,
+        "lang": lang_of(request),
         "csrf": getattr(request.state, "csrf", None) or "",
         "can_review": bool(user and user.can("analyst")), **context,
     }
@@ -274,11 +276,19 @@ def database_error(request: Request, exc: Exception) -> Response:
     return http_error(request, HTTPException(400, f"the query could not run: {exc}"))
 
 
-def create_app(db_path: str | Path, *, public: bool = False) -> Starlette:
-    """The ASGI app over the database at ``db_path`` (migrated here, once)."""
+def create_app(db_path: str | Path, *, public: bool = False, pseudonymiser: Any = None) -> Starlette:
+    """The ASGI app over the database at ``db_path`` (migrated here, once). With
+    ``pseudonymiser`` (public mode only) it serves a pseudonymised copy of the store, made now:
+    events confirmed later show after a restart (docs/exports.md, "Pseudonymised exports")."""
     from dissentwatch.web import api as api_routes
     from dissentwatch.web import pages, review_routes
 
+    if pseudonymiser is not None:
+        if not public:
+            raise ValueError("a pseudonymised view is a public one: pseudonymise only with public=True")
+        from dissentwatch.publish.readonly import pseudonymised_public_copy
+
+        db_path = pseudonymised_public_copy(Path(db_path), pseudonymiser)
     Store(db_path).close()
     routes = [
         *pages.routes(), *review_routes.routes(), *api_routes.routes(),
@@ -288,6 +298,7 @@ def create_app(db_path: str | Path, *, public: bool = False) -> Starlette:
         HTTPException: http_error, sqlite3.OperationalError: database_error,
     })
     app.state.settings = Settings(Path(db_path), public)
+    app.state.settings.pseudonymised = pseudonymiser is not None
     app.state.templates = make_templates()
     app.add_middleware(SecurityHeaders)
     return app
