@@ -302,3 +302,15 @@ def test_the_spokesperson_evidence_marks_a_name_no_detector_found(store: Store, 
     out = tmp_path / "copy.db"
     readonly_copy(store, out, pseudonymiser=Pseudonymiser(KEY, detector=rules_only))
     assert "Крутогоров".encode() not in out.read_bytes()
+
+
+def test_report_pseudonymises_its_quotes(people_store: Store, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib")
+    plain, hidden = tmp_path / "plain.md", tmp_path / "hidden.md"
+    period = ("--since", "2024-05-01", "--until", "2024-06-30", "--format", "md")
+    assert cli("report", *period, "--out", str(plain)).exit_code == 0
+    assert "claire_valmont" in plain.read_text("utf-8")  # the brief links a private account
+    done = cli("report", *period, "--out", str(hidden), "--pseudonymise", "--pseudonym-key-file", str(_key_file(tmp_path)))
+    assert done.exit_code == 0, done.output
+    text = hidden.read_text("utf-8")
+    assert _private_in(text) == [] and "RFI" in text  # the link is dropped, the outlet kept

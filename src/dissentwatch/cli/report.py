@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from dissentwatch.cli._common import Context, pass_context
+from dissentwatch.cli._common import Context, pass_context, pseudonymise_options
 from dissentwatch.cli.resolve import _check_types
 from dissentwatch.publish.report import FORMATS, MAX_EVENTS
 
@@ -21,9 +22,10 @@ from dissentwatch.publish.report import FORMATS, MAX_EVENTS
               help="The file to write (replaced atomically).")
 @click.option("--max-events", type=click.IntRange(min=0), default=MAX_EVENTS, show_default=True,
               help="How many events the table lists (the most sourced first); the rest are counted.")
+@pseudonymise_options
 @pass_context
 def report_command(ctx: Context, since: str, until: str, types: tuple[str, ...], fmt: str, out: Path,
-                   max_events: int) -> None:
+                   max_events: int, pseudonymiser: Any) -> None:
     """A brief on the events of one period: headline counts, a weekly chart, a map of home
     regions and places, what changed since the previous period, the events with a quote each,
     and a methods box. Needs the 'report' extra. See docs/report.md."""
@@ -34,7 +36,7 @@ def report_command(ctx: Context, since: str, until: str, types: tuple[str, ...],
         period = Period.parse(since, until)
     except PeriodError as exc:
         raise click.BadParameter(str(exc), param_hint="--since/--until") from None
-    report = build_report(ctx.store, period, list(types), max_events=max_events)
+    report = build_report(ctx.store, period, list(types), max_events=max_events, pseudonymiser=pseudonymiser)
     try:
         written = write_report(report, fmt, out)
     except RuntimeError as exc:

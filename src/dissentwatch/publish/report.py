@@ -106,9 +106,11 @@ def _n(count: int, noun: str) -> str:
 
 
 def build_report(store: Store, period: Period, types: list[str] | None = None,
-                 max_events: int = MAX_EVENTS) -> Report:
+                 max_events: int = MAX_EVENTS, pseudonymiser: Any = None) -> Report:
     """The brief for ``period`` (and ``types``, all when None): counts, weeks, regions, places,
-    the listed events, the change against the previous period and the review activity in it."""
+    the listed events, the change against the previous period and the review activity in it.
+    With ``pseudonymiser`` (:mod:`dissentwatch.publish.pseudonymise`) the listed events' quotes,
+    fields and links are pseudonymised as in the exports."""
     from dissentwatch import __version__
 
     types = list(types or [])
@@ -119,7 +121,7 @@ def build_report(store: Store, period: Period, types: list[str] | None = None,
     report.weeks, report.not_in_weeks = _weeks(store, period, where, params)
     report.home_regions = _home_regions(store, where, params)
     report.locations = _locations(store, where, params)
-    report.table, report.not_listed = _table(store, where, params, max_events, report.events)
+    report.table, report.not_listed = _table(store, where, params, max_events, report.events, pseudonymiser)
     _review_activity(store, report)
     _methods(store, report, where, params)
     return report
@@ -202,12 +204,15 @@ def _locations(store: Store, where: str, params: list[Any]) -> list[dict[str, An
     return [dict(r) for r in rows if isinstance(r["lat"], float | int) and isinstance(r["lon"], float | int)]
 
 
-def _table(store: Store, where: str, params: list[Any], limit: int, total: int) -> tuple[list[dict[str, Any]], int]:
+def _table(store: Store, where: str, params: list[Any], limit: int, total: int,
+           pseudonymiser: Any = None) -> tuple[list[dict[str, Any]], int]:
     """The listed events (most sources, then confirmed, then most confident), oldest first."""
     rows = store.query(
         f"SELECT e.* FROM events e WHERE {where} ORDER BY e.sources_count DESC, "
         "e.review_status IN ('confirmed', 'edited') DESC, e.confidence DESC, e.id LIMIT ?", [*params, limit])
-    listed = [table_row(event) for event in events_as_dicts(store, rows)]
+    from dissentwatch.publish.pseudonymise import pseudonymised_events
+
+    listed = [table_row(event) for event in pseudonymised_events(events_as_dicts(store, rows), pseudonymiser, store)]
     listed.sort(key=lambda r: (r["sort"], r["id"]))
     return listed, max(total - len(listed), 0)
 
