@@ -20,7 +20,7 @@ from dissentwatch.analyze.segment import Candidate
 from dissentwatch.analyze.text import Sentence
 from dissentwatch.models import EVENT_TYPES, Aggregate
 
-FEATURES_VERSION = "learn_features.v1"
+FEATURES_VERSION = "learn_features.v2"  # v2: presence of each signal, not its log count
 LEXICON_LANGUAGES = frozenset({"ru", "uk", "en", "fr"})
 MAX_SENTENCES = 60
 RULE_TYPES = (*EVENT_TYPES, "appeal")  # the rules' unspecified appeals count as "appeal"
@@ -49,16 +49,28 @@ def _language_columns(language: str | None) -> list[float]:
     return [*known, float(not any(known))]
 
 
+# A signal counts as present or absent, not by how often it fires: a linear head reading log counts
+# learned that four prosecution candidates in a report speak against it (the long negatives it saw
+# repeat the words), and extrapolated to a short report of one case told in four sentences.
+# Presence raised out-of-fold relevance F1 from 0.83 to 0.84 (0.76 to 0.77 on the records outside
+# dev.jsonl) and the document types' macro-F1 from 0.32 to 0.38.
+PRESENT = math.log1p(1)
+
+
+def _present(count: int) -> float:
+    return PRESENT if count else 0.0
+
+
 def rule_signals(view: str, start: int, end: int, candidates: Sequence[Candidate], aggregates: int,
                  language: str | None) -> np.ndarray:
-    """Counts (log-scaled) of every lexicon category and rule candidate type in ``view[start:end]``."""
-    row = [math.log1p(sum(1 for _ in finditer(c, view, start, end))) for c in categories()]
+    """Presence of every lexicon category and rule candidate type in ``view[start:end]``."""
+    row = [_present(next(iter(finditer(c, view, start, end)), None) is not None) for c in categories()]
     per_type = dict.fromkeys(RULE_TYPES, 0)
     for c in candidates:
         if start <= c.start < end:
             per_type[_rule_type(c.type)] += 1
-    row += [math.log1p(per_type[t]) for t in RULE_TYPES]
-    row += [math.log1p(aggregates), float(has_look_alike(view[start:end]))]
+    row += [_present(per_type[t]) for t in RULE_TYPES]
+    row += [_present(aggregates), float(has_look_alike(view[start:end]))]
     row += _language_columns(language)
     return np.asarray(row, dtype=np.float32)
 
