@@ -6,7 +6,12 @@ is generated first; resolve then runs in a fresh child process so that its time 
 are its own. Also printed: pairwise precision/recall against the synthetic truth, and the time
 of an incremental run that places 1% more mentions.
 
-    python benchmarks/bench_resolve.py [--mentions 100000] [--keep DB]
+    python benchmarks/bench_resolve.py [--mentions 100000] [--keep DB] [--stages]
+
+``--stages`` profiles the first run and prints the share of resolve's time in each stage: reading
+the mentions, blocking (the candidate events of each mention), scoring the candidates, the rest
+of placing, writing the links, re-aggregating the events, relations. It is what decides whether
+the blocking and scoring would pay to spread over Dask workers.
 """
 
 from __future__ import annotations
@@ -128,9 +133,42 @@ def run_resolve(path: Path) -> dict[str, Any]:
             "stats": stats.as_dict()}
 
 
-def child_resolve(path: Path) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--resolve-only", str(path)], capture_output=True,
-                         text=True, check=True)
+STAGES = {  # (file suffix, function) of cProfile's entries: their cumulative time
+    "reading mentions (iter_features)": ("resolve/features.py", "iter_features"),
+    "blocking (Clusterer.candidates)": ("resolve/cluster.py", "candidates"),
+    "scoring candidates (score)": ("resolve/cluster.py", "score"),
+    "placing, all of it (Clusterer.assign)": ("resolve/cluster.py", "assign"),
+    "writing links (_write_links)": ("resolve/resolver.py", "_write_links"),
+    "re-aggregating events (refresh_events)": ("resolve/resolver.py", "refresh_events"),
+    "relations (link_events)": ("resolve/relations.py", "link_events"),
+}
+
+
+def stage_shares(path: Path) -> dict[str, Any]:
+    """Resolve under cProfile: seconds and share of the whole in each of :data:`STAGES`."""
+    import cProfile
+    import pstats
+
+    from dissentwatch.resolve.resolver import resolve_mentions
+
+    profiler = cProfile.Profile()
+    with Store(path) as store:
+        profiler.enable()
+        resolve_mentions(store)
+        profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(t for (_, _, name), (_, _, t, _, _) in stats.items() if name == "resolve_mentions") or 1.0
+    out: dict[str, Any] = {"total_seconds": round(total, 2)}
+    for label, (suffix, function) in STAGES.items():
+        seconds = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
+                      if name == function and file.endswith(suffix))
+        out[label] = f"{seconds:.2f} s ({seconds / total:.0%})"
+    return out
+
+
+def child_resolve(path: Path, stages: bool = False) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--resolve-only", str(path), *(["--stages"] if stages else [])],
+                         capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 
@@ -156,10 +194,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the store here and keep it")
     parser.add_argument("--words", type=int, default=40,
                         help="words per text: 40 (short texts, the original bench) or more (article-like, e.g. 300)")
+    parser.add_argument("--stages", action="store_true", help="Profile the first run: time per stage.")
     parser.add_argument("--resolve-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.resolve_only:
-        print(json.dumps(run_resolve(args.resolve_only)))
+        print(json.dumps(stage_shares(args.resolve_only) if args.stages else run_resolve(args.resolve_only)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "bench.db"
@@ -170,6 +209,9 @@ def main() -> None:
         started = time.perf_counter()
         write_store(path, base)
         print(f"generated {len(base)} mentions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        if args.stages:
+            print(json.dumps(child_resolve(path, stages=True), indent=1, ensure_ascii=False))
+            return
         first = child_resolve(path)
         print(f"resolve {len(base)} mentions: {first['seconds']} s wall ({first['cpu_seconds']} s CPU), peak RSS {first['peak_rss_mib']} MiB, "
               f"events {first['stats']['events_founded']}, relations {first['stats']['relations']}")

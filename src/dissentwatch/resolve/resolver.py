@@ -196,10 +196,13 @@ def _merge_targets(store: Store) -> dict[str, str]:
 
 
 def _new_mention_ids(store: Store) -> list[int]:
+    """The mentions to place, by day of publication, then by document and place in it: not by
+    mention id, which follows the order analyze wrote them in (partitions on Dask finish in any
+    order), so that the events are the same whichever executor analyzed."""
     return [r[0] for r in store.query(
         "SELECT m.id FROM mentions m JOIN documents d ON d.id = m.document_id "
         "WHERE m.id NOT IN (SELECT mention_id FROM event_mentions) "
-        "ORDER BY COALESCE(substr(d.published, 1, 10), '9999'), m.id")]
+        "ORDER BY COALESCE(substr(d.published, 1, 10), '9999'), m.document_id, m.start, m.key")]
 
 
 def _features_in_order(store: Store, ids: Sequence[int], keep_text: bool) -> Iterator[MentionFeatures]:
