@@ -274,6 +274,7 @@ def test_reviews_watch_analyze_and_resolve_at_once_lose_nothing(tmp_path: Path) 
         doubled = store.query("SELECT mention_id FROM event_mentions GROUP BY mention_id HAVING COUNT(*) > 1")
         unlinked = store.scalar("SELECT COUNT(*) FROM mentions WHERE id NOT IN (SELECT mention_id FROM event_mentions)")
         runs = store.query("SELECT stage, status FROM runs WHERE status IS NOT 'ok'")
+        longest = store.query("SELECT stage, MAX(json_extract(stats, '$.longest_write_s')) FROM runs GROUP BY stage")
         links = {(r[0], r[1]) for r in store.query("SELECT event_id, mention_id FROM event_mentions")}
         mentions = {r[0] for r in store.query("SELECT id FROM mentions")}
         new_documents = store.scalar("SELECT COUNT(*) FROM documents") - 600
@@ -293,6 +294,9 @@ def test_reviews_watch_analyze_and_resolve_at_once_lose_nothing(tmp_path: Path) 
     assert not doubled, f"mentions in two events: {[r[0] for r in doubled][:10]}"
     assert unlinked == 0
     assert not runs, [tuple(r) for r in runs]
+    print("longest write lock held per stage (s):", {r[0]: r[1] for r in longest})
+    # the pipeline's write transactions are short: a reviewer never waits long for one
+    assert all(r[1] is None or r[1] < 5.0 for r in longest), [tuple(r) for r in longest]
 
 
 # -- the races, one at a time, made to happen -------------------------------------------------

@@ -180,6 +180,7 @@ class Store:
         self._depth = 0
         self._writers = _writer_queue(self.path)
         self.write_waits = 0  # write transactions that found the lock held past one busy timeout
+        self.longest_write = 0.0  # seconds: the longest this connection held the write lock (since start_run)
         if migrate:
             self.migrate()
 
@@ -215,6 +216,7 @@ class Store:
         with self._writers.turn() as queued:
             self._begin_immediate(retry=queued)
             self._depth = 1
+            locked = time.perf_counter()
             try:
                 yield self.conn
             except BaseException:
@@ -225,6 +227,7 @@ class Store:
                 self.conn.execute("COMMIT")
             finally:
                 self._depth = 0
+                self.longest_write = max(self.longest_write, time.perf_counter() - locked)
 
     def _begin_immediate(self, retry: bool = True) -> None:
         """Take the write lock, waiting for other processes' writers up to WRITE_WAIT_SECONDS:
@@ -289,6 +292,7 @@ class Store:
 
     # -- runs: which code version produced which row ------------------------------------
     def start_run(self, stage: str, command: str = "", components: dict[str, str] | None = None) -> int:
+        self.longest_write = 0.0
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO runs (stage, command, code_version, components, started) "
@@ -298,6 +302,9 @@ class Store:
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        """Record the outcome; the stats also get ``longest_write_s``, the longest this run held
+        the write lock (what another writer, a reviewer's click, may have waited for)."""
+        stats = {**stats, "longest_write_s": round(self.longest_write, 3)}
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
