@@ -95,6 +95,8 @@ class StageResult:
     peak_children_mib: dict[str, float] = field(default_factory=dict)
     output: str = ""
     longest_write: float | None = None  # seconds the stage held the write lock at once, at most
+    cpu_parent: float = 0.0    # CPU seconds of the stage's process (as last sampled)
+    cpu_children: float = 0.0  # and of all its children together
 
     def children_top(self, limit: int = 6) -> dict[str, float]:
         return dict(list(self.peak_children_mib.items())[:limit])
@@ -107,6 +109,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peaks: dict[int, tuple[str, float]] = {}
+        self.cpu: dict[int, float] = {}  # CPU seconds (user + system) at the last sample
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -123,6 +126,8 @@ class TreeSampler(threading.Thread):
                 try:
                     rss = proc.memory_info().rss / 2**20
                     name = _describe(proc)
+                    times = proc.cpu_times()
+                    self.cpu[proc.pid] = times.user + times.system
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
                 if rss > self.peaks.get(proc.pid, ("", 0.0))[1]:
@@ -160,8 +165,10 @@ def run_stage(name: str, db: Path, args: list[str], log: Path) -> StageResult:
     children: dict[str, float] = {}
     for index, (child_name, rss) in enumerate(sorted(peaks.values(), key=lambda p: -p[1])):
         children[f"{child_name} #{index + 1}"] = rss
+    cpu = dict(sampler.cpu)
     return StageResult(name, seconds, proc.returncode, parent, children, output,
-                       longest_write(db, {"import": "collect"}.get(name, name)))
+                       longest_write(db, {"import": "collect"}.get(name, name)),
+                       cpu.pop(proc.pid, 0.0), sum(cpu.values()))
 
 
 def longest_write(db: Path, stage: str) -> float | None:
@@ -199,6 +206,7 @@ def report(config: str, stages: list[StageResult], units: dict[str, int], out: A
         kids = ", ".join(f"{k} {v:,.0f}" for k, v in s.children_top().items()) if s.peak_children_mib else "none"
         status = "" if s.rc == 0 else f"  FAILED rc={s.rc}: {s.output.strip().splitlines()[-1:]}"
         print(f"  {s.name:8s} {s.seconds:9,.1f} s  {s.seconds / max(total, 1e-9):5.1%}  {n / s.seconds:9,.0f} {unit}/s  "
+              f"CPU s: process {s.cpu_parent:,.0f}, children {s.cpu_children:,.0f}  "
               f"longest write lock {'?' if s.longest_write is None else f'{s.longest_write:.2f} s'}  "
               f"peak RSS MiB: process {s.peak_parent_mib:,.0f}; children: {kids}{status}", file=out)
     print(f"  peak RSS of any process: {max([s.peak_parent_mib for s in stages] + [v for s in stages for v in s.peak_children_mib.values()]):,.0f} MiB",
