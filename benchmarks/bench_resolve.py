@@ -6,7 +6,12 @@ is generated first; resolve then runs in a fresh child process so that its time 
 are its own. Also printed: pairwise precision/recall against the synthetic truth, and the time
 of an incremental run that places 1% more mentions.
 
-    python benchmarks/bench_resolve.py [--mentions 100000] [--keep DB]
+    python benchmarks/bench_resolve.py [--mentions 100000] [--keep DB] [--stages]
+
+``--stages`` profiles the first run and prints the share of resolve's time in each stage: reading
+the mentions, blocking (the candidate events of each mention), scoring the candidates, the rest
+of placing, writing the links, re-aggregating the events, relations. It is what decides whether
+the blocking and scoring would pay to spread over Dask workers.
 """
 
 from __future__ import annotations
@@ -128,9 +133,61 @@ def run_resolve(path: Path) -> dict[str, Any]:
             "stats": stats.as_dict()}
 
 
-def child_resolve(path: Path) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--resolve-only", str(path)], capture_output=True,
-                         text=True, check=True)
+def stage_shares(path: Path) -> dict[str, Any]:
+    """Resolve with a clock around each stage (a wrapper per call, no profiler): seconds and
+    share of the whole. Blocking is ``Clusterer.candidates``; scoring is ``factors`` (the raw
+    signals of each candidate pair) and ``weigh``; both run inside ``Clusterer.assign``."""
+    from collections.abc import Callable, Iterator
+
+    from dissentwatch.resolve import cluster, resolver
+
+    spent: dict[str, float] = {}
+
+    def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    def timed_iter(label: str, function: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+        def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            iterator = function(*args, **kwargs)
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+                    return
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+                yield item
+        return wrapper
+
+    cluster.Clusterer.candidates = timed("blocking: candidate events (Clusterer.candidates)",  # type: ignore[method-assign]
+                                         cluster.Clusterer.candidates)
+    cluster.factors = timed("scoring: signals of each candidate pair (factors)", cluster.factors)
+    cluster.weigh = timed("scoring: weights (weigh)", cluster.weigh)
+    cluster.Clusterer.assign = timed("placing, all of it (Clusterer.assign)", cluster.Clusterer.assign)  # type: ignore[method-assign]
+    resolver.iter_features = timed_iter("reading mentions (iter_features)", resolver.iter_features)
+    resolver._write_links = timed("writing links (_write_links)", resolver._write_links)
+    resolver.refresh_events = timed("re-aggregating events (refresh_events)", resolver.refresh_events)
+    resolver.link_events = timed("relations (link_events)", resolver.link_events)
+    started = time.perf_counter()
+    with Store(path) as store:
+        resolver.resolve_mentions(store)
+    total = time.perf_counter() - started
+    out: dict[str, Any] = {"total_seconds": round(total, 1)}
+    for label, seconds in spent.items():
+        out[label] = f"{seconds:.1f} s ({seconds / total:.0%})"
+    return out
+
+
+def child_resolve(path: Path, stages: bool = False) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--resolve-only", str(path), *(["--stages"] if stages else [])],
+                         capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 
@@ -156,10 +213,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the store here and keep it")
     parser.add_argument("--words", type=int, default=40,
                         help="words per text: 40 (short texts, the original bench) or more (article-like, e.g. 300)")
+    parser.add_argument("--stages", action="store_true", help="Profile the first run: time per stage.")
     parser.add_argument("--resolve-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.resolve_only:
-        print(json.dumps(run_resolve(args.resolve_only)))
+        print(json.dumps(stage_shares(args.resolve_only) if args.stages else run_resolve(args.resolve_only)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "bench.db"
@@ -170,6 +228,9 @@ def main() -> None:
         started = time.perf_counter()
         write_store(path, base)
         print(f"generated {len(base)} mentions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        if args.stages:
+            print(json.dumps(child_resolve(path, stages=True), indent=1, ensure_ascii=False))
+            return
         first = child_resolve(path)
         print(f"resolve {len(base)} mentions: {first['seconds']} s wall ({first['cpu_seconds']} s CPU), peak RSS {first['peak_rss_mib']} MiB, "
               f"events {first['stats']['events_founded']}, relations {first['stats']['relations']}")

@@ -304,3 +304,27 @@ def test_a_shared_country_is_no_evidence_of_one_occurrence_a_shared_oblast_is() 
         m = MentionFeatures(2, "b", 2, "refusal", "refusal", False, 0.7, location=place["name"].casefold(),
                             location_precision=location_precision(place), root="2:refusal:0")
         assert score(m, event)[1].get("location") == weight
+
+
+def test_the_events_do_not_depend_on_the_order_analyze_wrote_the_mentions_in(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On Dask, analyze writes partitions as they finish, so mention ids follow no fixed order:
+    resolve places by day, document and position, and makes the same events either way."""
+    mur = [{"name": "Murmansk Oblast", "iso": "RU-MUR"}]
+    reports = [
+        ("b1", "Бойцы 255-го полка пожаловались на командиров.", "пожаловались на командиров",
+         {"unit": UNIT_255}),
+        ("b2", "Мобилизованные из Мурманской области записали видео 6 марта.", "записали видео 6 марта",
+         {"date": "2023-03-06", "home_regions": mur}),
+        ("b3", "Мурманские мобилизованные из 255-го полка записали видео 6 марта.", "записали видео 6 марта",
+         {"unit": UNIT_255, "date": "2023-03-06", "home_regions": mur}),
+    ]
+    found = []
+    for name, order in (("forward", reports), ("backward", reports[::-1])):
+        with Store(tmp_path / f"{name}.db") as store:
+            ids = {ext: add_document(store, ext, text, published=f"2023-03-07T0{i}:00:00Z")
+                   for i, (ext, text, _, _) in enumerate(reports)}
+            for ext, _, anchor, fields in order:
+                save(store, ids[ext], mention(store, ids[ext], "video_appeal", anchor, fields=fields))
+            resolve_mentions(store)
+            found.append({ext: events_of(store, ext) for ext, *_ in reports})
+    assert found[0] == found[1]

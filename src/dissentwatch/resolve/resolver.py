@@ -31,6 +31,12 @@ from dissentwatch.store.events import event_mention_rows, upsert_event
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+UNTOUCHED = (
+    "e.review_status = 'new' AND e.merged_into IS NULL AND e.locked_fields = '[]' "
+    "AND NOT EXISTS (SELECT 1 FROM event_mentions p WHERE p.event_id = e.id AND p.pinned = 1) "
+    "AND NOT EXISTS (SELECT 1 FROM events t WHERE t.merged_into = e.id) "
+    "AND NOT EXISTS (SELECT 1 FROM event_separations s WHERE s.event_a = e.id OR s.event_b = e.id)")
+"""An event no analyst has touched (SQL over ``events e``): what resolve may absorb or release."""
 
 
 @dataclass
@@ -100,8 +106,11 @@ def resolve_mentions(
         stats.events_updated = refresh_events(store, sorted(touched), run_id, resolver_name(similarity is not None),
                                               clusterer, progress)
         stats.events_deleted = delete_empty_events(store)
+        facts = list(_event_facts(store, clusterer))  # read before the write lock is taken
         with store.transaction() as conn:
-            stats.relations = link_events(conn, _event_facts(store, clusterer))
+            live = {r[0] for r in conn.execute("SELECT id FROM events WHERE merged_into IS NULL "
+                                               "AND review_status != 'rejected'")}
+            stats.relations = link_events(conn, [f for f in facts if f.id in live])
         stats.profiles_spilled = clusterer.events.written
         stats.blocks_spilled = clusterer.blocks_spilled
         clusterer.close()
@@ -187,10 +196,13 @@ def _merge_targets(store: Store) -> dict[str, str]:
 
 
 def _new_mention_ids(store: Store) -> list[int]:
+    """The mentions to place, by day of publication, then by document and place in it: not by
+    mention id, which follows the order analyze wrote them in (partitions on Dask finish in any
+    order), so that the events are the same whichever executor analyzed."""
     return [r[0] for r in store.query(
         "SELECT m.id FROM mentions m JOIN documents d ON d.id = m.document_id "
         "WHERE m.id NOT IN (SELECT mention_id FROM event_mentions) "
-        "ORDER BY COALESCE(substr(d.published, 1, 10), '9999'), m.id")]
+        "ORDER BY COALESCE(substr(d.published, 1, 10), '9999'), m.document_id, m.start, m.key")]
 
 
 def _features_in_order(store: Store, ids: Sequence[int], keep_text: bool) -> Iterator[MentionFeatures]:
@@ -237,18 +249,38 @@ def _write_links(store: Store, batch: list[tuple[Assignment, MentionFeatures]], 
                     "INSERT OR IGNORE INTO events (id, type, created, updated, run_id) VALUES (?, ?, ?, ?, ?)",
                     (assignment.event_id, m.type, "", "", run_id),
                 )
-            # a mention placed here had no link yet: nothing pinned to respect, nothing to move
+            # Placed while the store kept changing (the web app, analyze, another resolve): an
+            # event an analyst merged away since leads to the one it went into; a mention that
+            # has been linked meanwhile, or that a re-analysis removed, is left alone.
+            target = live_target(conn, assignment.event_id)
             conn.execute(
-                "INSERT OR IGNORE INTO event_mentions (event_id, mention_id, score, reason) VALUES (?, ?, ?, ?)",
-                (assignment.event_id, assignment.mention_id, assignment.score,
-                 json.dumps(assignment.reason, ensure_ascii=False)),
+                "INSERT OR IGNORE INTO event_mentions (event_id, mention_id, score, reason) "
+                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM mentions WHERE id = ?) "
+                "AND NOT EXISTS (SELECT 1 FROM event_mentions WHERE mention_id = ?)",
+                (target, assignment.mention_id, assignment.score, json.dumps(assignment.reason, ensure_ascii=False),
+                 assignment.mention_id, assignment.mention_id),
             )
             for absorbed in assignment.absorbed:
-                absorb_event(conn, assignment.event_id, absorbed)
+                absorb_event(conn, target, absorbed)
+
+
+def live_target(conn: sqlite3.Connection, event_id: str) -> str:
+    """The event ``event_id`` is now: itself, or the event an analyst merged it into (chains followed)."""
+    seen = {event_id}
+    while True:
+        row = conn.execute("SELECT merged_into FROM events WHERE id = ?", (event_id,)).fetchone()
+        if row is None or not row[0] or row[0] in seen:
+            return event_id
+        event_id = row[0]
+        seen.add(event_id)
 
 
 def absorb_event(conn: sqlite3.Connection, target: str, absorbed: str) -> None:
-    """Move an untouched event's mentions into ``target`` (a report bridged them) and drop it."""
+    """Move an untouched event's mentions into ``target`` (a report bridged them) and drop it;
+    an event an analyst has touched since this run read the store is left as it is."""
+    if target == absorbed or not conn.execute(f"SELECT 1 FROM events e WHERE e.id = ? AND {UNTOUCHED}",
+                                              (absorbed,)).fetchone():
+        return
     conn.execute(
         "UPDATE event_mentions SET event_id = ?, reason = json_set(reason, '$.absorbed_from', ?) "
         "WHERE event_id = ? AND pinned = 0", (target, absorbed, absorbed))
@@ -279,26 +311,56 @@ def refresh_events(
     bar = stage(progress, "resolve: events", len(event_ids), "events")
     for start in range(0, len(event_ids), 500):
         chunk = list(event_ids[start : start + 500])
-        members: dict[str, list[dict[str, Any]]] = {}
-        for row in event_mention_rows(store, chunk):
-            members.setdefault(row["event_id"], []).append(dict(row))
-        marks = ",".join("?" * len(chunk))
-        rows = {r["id"]: r for r in store.query(f"SELECT id, fields, locked_fields FROM events WHERE id IN ({marks})", chunk)}
+        # aggregated before the write lock is taken, so that a reviewer's click waits for the
+        # writes alone; an event that changed meanwhile (an analyst's decision, a re-analysis)
+        # is aggregated again inside the transaction, from what it holds now
+        before = _signatures(store, chunk)
+        shapes = _shapes(store, chunk, clusterer)
         with store.transaction() as conn:
+            now = _signatures(store, chunk)
+            changed = [e for e in chunk if now.get(e) != before.get(e)]
+            if changed:
+                shapes.update(_shapes(store, changed, clusterer))
             for event_id in chunk:
-                if event_id in members and event_id in rows:
-                    existing = json.loads(rows[event_id]["fields"] or "{}")
-                    shape = aggregate_event(members[event_id], existing, json.loads(rows[event_id]["locked_fields"]))
-                    shape["cues"] = _cues(clusterer, event_id, existing)
-                    capped = _capped(clusterer, event_id, existing, len(members[event_id]))
-                    if capped:
-                        shape["cluster_capped"] = capped
+                shape = shapes.get(event_id) if event_id in now else None
+                if shape is not None:
                     upsert_event(conn, event_id, shape, resolver=resolver, run_id=run_id)
                     conn.execute("UPDATE events SET created = updated WHERE id = ? AND created = ''", (event_id,))
                     done += 1
         bar.update(len(chunk))
     bar.close()
     return done
+
+
+def _signatures(store: Store, event_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """What an event's aggregate depends on, in brief: its row's last change and its mentions
+    (which, how many, the latest analysis)."""
+    marks = ",".join("?" * len(event_ids))
+    return {r[0]: tuple(r[1:]) for r in store.query(
+        "SELECT e.id, e.updated, e.locked_fields, COUNT(m.id), TOTAL(m.id), MAX(m.created) FROM events e "
+        "LEFT JOIN event_mentions em ON em.event_id = e.id LEFT JOIN mentions m ON m.id = em.mention_id "
+        f"WHERE e.id IN ({marks}) GROUP BY e.id", list(event_ids))}
+
+
+def _shapes(store: Store, event_ids: Sequence[str], clusterer: Clusterer | None) -> dict[str, dict[str, Any]]:
+    """The aggregate of each event that has mentions, its locked fields kept."""
+    members: dict[str, list[dict[str, Any]]] = {}
+    for row in event_mention_rows(store, event_ids):
+        members.setdefault(row["event_id"], []).append(dict(row))
+    marks = ",".join("?" * len(event_ids))
+    rows = {r["id"]: r for r in store.query(
+        f"SELECT id, fields, locked_fields FROM events WHERE id IN ({marks})", list(event_ids))}
+    shapes = {}
+    for event_id in event_ids:
+        if event_id in members and event_id in rows:
+            existing = json.loads(rows[event_id]["fields"] or "{}")
+            shape = aggregate_event(members[event_id], existing, json.loads(rows[event_id]["locked_fields"]))
+            shape["cues"] = _cues(clusterer, event_id, existing)
+            capped = _capped(clusterer, event_id, existing, len(members[event_id]))
+            if capped:
+                shape["cluster_capped"] = capped
+            shapes[event_id] = shape
+    return shapes
 
 
 def delete_empty_events(store: Store) -> int:

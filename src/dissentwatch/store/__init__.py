@@ -1,5 +1,15 @@
 """The store: one SQLite file (WAL, foreign keys, FTS5) that every stage reads and writes.
 
+Concurrency: any number of processes (the web app, ``watch``, ``analyze``, ``resolve``) may use
+one file at once. Readers never wait (WAL). Every write goes through :meth:`Store.transaction`,
+which takes the write lock up front (``BEGIN IMMEDIATE``: a transaction never has to upgrade a
+read lock, the deadlock a busy timeout cannot break), queues the writers of one process behind
+one lock per file (first come, first served, instead of SQLite's polling), and waits for the
+other processes' writers with SQLite's busy timeout and then retries with backoff, up to
+:data:`WRITE_WAIT_SECONDS` in all, before "database is locked" reaches anyone. The pipeline keeps
+its write transactions short (a batch is computed first, then written), so a writer waits for
+at most about a second.
+
 Migrations are numbered SQL files in ``store/migrations/`` (``0001_core.sql``...), applied in
 order and recorded in the ``migrations`` table. Each pipeline area adds its own files.
 """
@@ -9,8 +19,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -27,6 +40,56 @@ log = logging.getLogger(__name__)
 ENV_DB = "DISSENTWATCH_DB"
 UPGRADE_NOTICE_DOCUMENTS = 100_000  # opening a store this large to migrate it is announced
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+BUSY_TIMEOUT_MS = 10_000
+"""How long one attempt at the write lock waits inside SQLite (its busy handler)."""
+WRITE_WAIT_SECONDS = 120.0
+"""How long a write transaction waits for the write lock in all, retries included, before the
+"database is locked" error is raised: longer than any write transaction of the pipeline."""
+
+
+class _WriterQueue:
+    """The writers of this process for one store file, one at a time, in turn."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: int | None = None
+
+    @contextmanager
+    def turn(self) -> Iterator[bool]:
+        """Wait for this thread's turn; yields False when the thread already holds it (a second
+        connection to the same file inside a transaction: it cannot wait for itself)."""
+        me = threading.get_ident()
+        if self.owner == me:
+            yield False
+            return
+        with self.lock:
+            self.owner = me
+            try:
+                yield True
+            finally:
+                self.owner = None
+
+
+_WRITER_QUEUES: dict[str, _WriterQueue] = {}
+_WRITER_QUEUES_GUARD = threading.Lock()
+
+
+def _writer_queue(path: Path) -> _WriterQueue:
+    if str(path) == ":memory:":
+        return _WriterQueue()  # a database of its own
+    with _WRITER_QUEUES_GUARD:
+        return _WRITER_QUEUES.setdefault(str(path.resolve()), _WriterQueue())
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock this one needs."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED and their extended codes
+    message = str(exc)
+    return "database is locked" in message or "database table is locked" in message
 
 
 def default_db_path() -> Path:
@@ -85,8 +148,9 @@ def _connect(path: Path, create: bool) -> sqlite3.Connection:
     if create or str(path) == ":memory:":
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        return sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    return sqlite3.connect(path.resolve().as_uri() + "?mode=rw", timeout=30, isolation_level=None, uri=True)
+        return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=rw", timeout=BUSY_TIMEOUT_MS / 1000,
+                           isolation_level=None, uri=True)
 
 
 class Store:
@@ -112,8 +176,11 @@ class Store:
             raise exc if isinstance(exc, StoreError) else StoreError(f"{self.path} is damaged or not a SQLite database ({exc})") from None
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self._depth = 0
+        self._writers = _writer_queue(self.path)
+        self.write_waits = 0  # write transactions that found the lock held past one busy timeout
+        self.longest_write = 0.0  # seconds: the longest this connection held the write lock (since start_run)
         if migrate:
             self.migrate()
 
@@ -146,17 +213,38 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
-        finally:
-            self._depth = 0
+        with self._writers.turn() as queued:
+            self._begin_immediate(retry=queued)
+            self._depth = 1
+            locked = time.perf_counter()
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+                self.longest_write = max(self.longest_write, time.perf_counter() - locked)
+
+    def _begin_immediate(self, retry: bool = True) -> None:
+        """Take the write lock, waiting for other processes' writers up to WRITE_WAIT_SECONDS:
+        SQLite's busy handler first, then retries with a jittered, growing pause."""
+        deadline = time.monotonic() + (WRITE_WAIT_SECONDS if retry else 0.0)
+        pause = 0.05
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() + pause >= deadline:
+                    raise
+                self.write_waits += 1
+                log.info("the store %s is busy (%s): waiting for the write lock", self.path, exc)
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 2.0)
 
     def applied_migrations(self) -> set[int]:
         self.conn.execute(
@@ -204,6 +292,7 @@ class Store:
 
     # -- runs: which code version produced which row ------------------------------------
     def start_run(self, stage: str, command: str = "", components: dict[str, str] | None = None) -> int:
+        self.longest_write = 0.0
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO runs (stage, command, code_version, components, started) "
@@ -213,6 +302,9 @@ class Store:
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        """Record the outcome; the stats also get ``longest_write_s``, the longest this run held
+        the write lock (what another writer, a reviewer's click, may have waited for)."""
+        stats = {**stats, "longest_write_s": round(self.longest_write, 3)}
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
