@@ -10,12 +10,14 @@ JSON API page (through the ASGI app, in process). Target: a filtered page under 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,34 +45,102 @@ def _text(rnd: random.Random, vocabulary: list[str], weights: list[float]) -> st
     return " ".join(words)
 
 
-def build(path: Path, n_events: int, seed: int = 7) -> None:
+# Invented people for ``build(..., people=True)``: a soldier and a relative named in every document.
+PEOPLE = {
+    "ru": (["Иван", "Алексей", "Сергей", "Дмитрий", "Николай", "Павел", "Олег", "Михаил"],
+           ["Анна", "Мария", "Елена", "Ольга", "Наталья", "Татьяна"],
+           ["Петров", "Смирнов", "Кузнецов", "Волков", "Соколов", "Морозов", "Лебедев", "Орлов"],
+           "Рядовой {soldier} из {n}-й бригады записал видеообращение.",
+           "Жена солдата, {relative}, говорит, что командир не ответил.", "от имени {soldier}"),
+    "uk": (["Тарас", "Андрій", "Богдан", "Остап", "Микола"], ["Оксана", "Олена", "Ірина"],
+           ["Коваленко", "Шевчук", "Бондаренко", "Мельник", "Кравчук", "Ткаченко"],
+           "Мобілізований {soldier} з {n}-ї бригади відмовився йти в атаку.",
+           "Його мати {relative} розповіла про це.", "від імені {soldier}"),
+    "en": (["John", "Peter", "Mark", "David", "Thomas", "Paul"], ["Mary", "Anna", "Helen", "Kate"],
+           ["Harrow", "Mills", "Carter", "Dawson", "Fletcher", "Baker"],
+           "Private {soldier} of the {n}th brigade refused to fight.",
+           "His wife {relative} said the commander did not answer.", "on behalf of {soldier}"),
+}
+
+
+@dataclass
+class _People:
+    """What ``people=True`` adds to a document: its two sentences with names, where they stand
+    in the text, and the address form of its events."""
+
+    text: str
+    spokesperson: tuple[int, int]
+    relative: tuple[int, int]
+    address_form: str
+
+
+def _people_text(rnd: random.Random, i: int, language: str, body: str, number: int) -> _People:
+    """``Post i:``, a soldier's sentence, the random words, a relative's sentence; every fourth
+    document gives a private Telegram link too."""
+    firsts, female, surnames, soldier_s, relative_s, address = PEOPLE.get(language, PEOPLE["ru"])
+    soldier = f"{rnd.choice(firsts)} {rnd.choice(surnames)}"
+    surname = rnd.choice(surnames)
+    relative = f"{rnd.choice(female)} {surname + 'а' if language == 'ru' else surname}"
+    first = soldier_s.format(soldier=soldier, n=number)
+    second = relative_s.format(relative=relative)
+    head = f"Post {i}: "
+    text = head + first + " " + body + " " + second + (f" t.me/family_{i}" if i % 4 == 0 else "")
+    at = len(head) + len(first) + 1 + len(body) + 1
+    return _People(text, (len(head), len(head) + len(first)), (at, at + len(second)),
+                   address.format(soldier=soldier))
+
+
+def build(path: Path, n_events: int, seed: int = 7, people: bool = False) -> None:
+    """N events, N mentions and N/5 documents. ``people``: every document names a soldier and a
+    relative (invented, from :data:`PEOPLE`), and every event quotes both sentences and carries
+    an address form with the soldier's name (what ``--pseudonymise`` has to rewrite)."""
     rnd = random.Random(seed)
     n_docs = max(n_events // 5, 1)
     store = Store(path)
     t0 = time.perf_counter()
     vocabulary = ["".join(rnd.choice("abcdefghiklmnoprstuvy") for _ in range(rnd.randint(3, 9))) for _ in range(3000)]
     weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
-    docs = (Document(source_kind="files", external_id=f"bench/{i}", outlet=rnd.choice(OUTLETS),
-                     language=rnd.choice(["ru", "ru", "en", "uk"]),
-                     published=f"20{rnd.randint(22, 25)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}T10:00:00Z",
-                     text=f"Post {i}: " + _text(rnd, vocabulary, weights) + f" {rnd.randint(1, 400)}th")
-            for i in range(n_docs))
-    ingest(store, docs, batch_size=5000)
+    named: dict[str, _People] = {}
+
+    def text(i: int, language: str) -> str:
+        body = _text(rnd, vocabulary, weights)
+        number = rnd.randint(1, 400)
+        if not people:
+            return f"Post {i}: " + body + f" {number}th"
+        named[f"bench/{i}"] = _people_text(rnd, i, language, body, number)
+        return named[f"bench/{i}"].text
+
+    def document(i: int) -> Document:
+        outlet, language = rnd.choice(OUTLETS), rnd.choice(["ru", "ru", "en", "uk"])
+        published = f"20{rnd.randint(22, 25)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}T10:00:00Z"
+        return Document(source_kind="files", external_id=f"bench/{i}", outlet=outlet, language=language,
+                        published=published, text=text(i, language))
+
+    ingest(store, (document(i) for i in range(n_docs)), batch_size=5000)
     print(f"documents: {n_docs} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     doc_rows = store.query("SELECT id, external_id, url, outlet, published, language FROM documents")
     t0 = time.perf_counter()
     with store.transaction() as conn:
         for i in range(n_events):
             doc = doc_rows[i % len(doc_rows)]
+            person = named.get(doc["external_id"])
+            fields = {"spokesperson": True, "address_form": person.address_form} if person else {}
             cur = conn.execute(
                 'INSERT INTO mentions (key, document_id, type, fields, confidence, extractor, start, "end", created) '
-                "VALUES (?, ?, ?, '{}', ?, 'bench.v1', ?, ?, '2024-01-01T00:00:00Z')",
-                (f"{doc['id']}:bench:{i}", doc["id"], rnd.choice(EVENT_TYPES), rnd.random(), i, i + 5))
+                "VALUES (?, ?, ?, ?, ?, 'bench.v1', ?, ?, '2024-01-01T00:00:00Z')",
+                (f"{doc['id']}:bench:{i}", doc["id"], rnd.choice(EVENT_TYPES), json.dumps(fields, ensure_ascii=False),
+                 rnd.random(), i, i + 5))
             mention_id = cur.lastrowid
             conn.execute('INSERT INTO evidence (mention_id, field, document_id, start, "end", quote) '
                          "VALUES (?, 'type', ?, 0, 4, 'Post')", (mention_id, doc["id"]))
+            if person:
+                for field_name, (start, end) in (("spokesperson", person.spokesperson), ("evidence", person.relative),
+                                                 ("address_form", person.spokesperson)):
+                    conn.execute('INSERT INTO evidence (mention_id, field, document_id, start, "end", quote) '
+                                 "VALUES (?, ?, ?, ?, ?, ?)",
+                                 (mention_id, field_name, doc["id"], start, end, person.text[start:end]))
             event_id = f"ev-bench{i:07d}"
-            upsert_event(conn, event_id, _shape(rnd, doc), resolver="bench")
+            upsert_event(conn, event_id, {**_shape(rnd, doc), **fields}, resolver="bench")
             conn.execute("INSERT INTO event_mentions (event_id, mention_id, score) VALUES (?, ?, 1.0)",
                          (event_id, mention_id))
             if i % 3 == 0:

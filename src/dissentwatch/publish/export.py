@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 from dissentwatch.publish.shape import events_as_dicts
 from dissentwatch.store import Store
 from dissentwatch.store.documents import iter_documents
-from dissentwatch.store.events import query_events
+from dissentwatch.store.events import event_ids
 
 if TYPE_CHECKING:
     from dissentwatch.publish.pseudonymise import Pseudonymiser
@@ -48,15 +48,14 @@ DOCUMENT_COLUMNS = ("id", "source_kind", "title", "outlet", "published", "url", 
 
 
 def iter_events(store: Store, **filters: Any) -> Iterator[dict[str, Any]]:
-    """Every matching event in the export shape, oldest first, read page by page."""
+    """Every matching event in the export shape, oldest first, read page by page (the ids in
+    order first, then each page's rows by id)."""
     filters.setdefault("include_rejected", False)
-    offset = 0
-    while True:
-        rows, _ = query_events(store, sort="date", desc=False, limit=PAGE, offset=offset, **filters)
-        if not rows:
-            return
-        yield from events_as_dicts(store, rows)
-        offset += len(rows)
+    ids = event_ids(store, sort="date", desc=False, **filters)
+    for lo in range(0, len(ids), PAGE):
+        part = ids[lo : lo + PAGE]
+        rows = {r["id"]: r for r in store.query(f"SELECT * FROM events WHERE id IN ({','.join('?' * len(part))})", part)}
+        yield from events_as_dicts(store, [rows[i] for i in part if i in rows])
 
 
 def flatten_event(event: dict[str, Any]) -> dict[str, Any]:

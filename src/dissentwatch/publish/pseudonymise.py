@@ -41,7 +41,8 @@ import os
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -264,19 +265,28 @@ class Detector:
         self.use_models = use_models
 
     def spans(self, text: str, language: str | None, hints: Iterable[tuple[int, int]] = (),
+              entities: Entities | None = None,
               ) -> tuple[list[Span], list[tuple[int, int]], list[tuple[int, int]]]:
         """(person spans, places and organisations the models found, places and outlets the
         gazetteers found). ``hints``: spans known to name a person (the evidence of an event's
-        spokesperson), where every capitalised name-like run is taken for a name."""
+        spokesperson), where every capitalised name-like run is taken for a name. ``entities``:
+        what :meth:`entities` found in this text, when it tagged it in a batch."""
         lang = _language(text, language)
         found: list[Span] = []
         other: list[tuple[int, int]] = []
         if self.use_models:
-            people, other = _model_entities(text, lang)
+            people, other = entities if entities is not None else _model_entities(text, lang)
             found += [Span(s, e, "ner") for s, e in people]
         found += self.rule_spans(text, lang)
         found += [Span(s, e, "rule") for s, e in _hinted(text, hints)]
         return found, other, _places(text, lang) + _outlet_spans(text)
+
+    def entities(self, items: Sequence[tuple[str, str]]) -> list[Entities | None]:
+        """The models' entities of each ``(text, language)`` (languages as :func:`_language`
+        gives them), tagged in batches; None for each without models."""
+        if not self.use_models:
+            return [None] * len(items)
+        return list(_model_entities_many(items))
 
     def rule_spans(self, text: str, lang: str) -> list[Span]:
         """Runs of capitalised words the rules read as a name, and initials with a surname."""
@@ -361,12 +371,14 @@ def _cue_before(text: str, at: int) -> bool:
 
 @cache
 def _natasha() -> Any | None:
+    """natasha's news NER tagger (slovnet). Only its spans are used: its segmenter and the
+    spans' token envelopes, which cost more than the tagging, are left out."""
     try:
-        from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
+        from natasha import NewsEmbedding, NewsNERTagger
     except ImportError:
         log.warning("natasha is not installed (extra 'nlp'): Russian and Ukrainian names are found by rules only")
         return None
-    return Doc, Segmenter(), NewsNERTagger(NewsEmbedding())
+    return NewsNERTagger(NewsEmbedding())
 
 
 @cache
@@ -382,27 +394,43 @@ def _spacy(lang: str) -> Any | None:
     return loaded.load(exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "morphologizer", "senter"])
 
 
-def _model_entities(text: str, lang: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    people: list[tuple[int, int]] = []
-    other: list[tuple[int, int]] = []
-    if lang in ("ru", "uk", "be") or (lang not in ("en", "fr") and _CYR.search(text)):
-        loaded = _natasha()
-        if loaded is not None:
-            doc_cls, segmenter, ner = loaded
-            doc = doc_cls(text)
-            doc.segment(segmenter)
-            doc.tag_ner(ner)
-            for span in doc.spans:
-                (people if span.type == "PER" else other).append((span.start, span.stop))
-    if lang in ("en", "fr"):
-        nlp = _spacy(lang)
-        if nlp is not None:
-            for ent in nlp(text).ents:
+NER_BATCH = 32
+"""Texts a model tags at once (batched, natasha tags a text several times faster; the spans are
+the same as one at a time)."""
+
+Entities = tuple[list[tuple[int, int]], list[tuple[int, int]]]
+"""(person spans, place and organisation spans) a model found in one text."""
+
+
+def _model_entities(text: str, lang: str) -> Entities:
+    return _model_entities_many([(text, lang)])[0]
+
+
+def _model_entities_many(items: Sequence[tuple[str, str]]) -> list[Entities]:
+    """:data:`Entities` of each ``(text, language)``: natasha for Russian, Ukrainian and
+    Belarusian (and Cyrillic text of another language), spaCy for English and French; each
+    model tags its texts in batches."""
+    out: list[Entities] = [([], []) for _ in items]
+    cyrillic = [i for i, (text, lang) in enumerate(items)
+                if (lang in ("ru", "uk", "be") or (lang not in ("en", "fr") and _CYR.search(text))) and text.strip()]
+    ner = _natasha() if cyrillic else None
+    if ner is not None:
+        ner.batch_size = NER_BATCH
+        for i, markup in zip(cyrillic, ner.map([items[i][0] for i in cyrillic]), strict=True):
+            for span in markup.spans:
+                (out[i][0] if span.type == "PER" else out[i][1]).append((span.start, span.stop))
+    for lang in ("en", "fr"):
+        chosen = [i for i, (_, language) in enumerate(items) if language == lang]
+        nlp = _spacy(lang) if chosen else None
+        if nlp is None:
+            continue
+        for i, doc in zip(chosen, nlp.pipe([items[i][0] for i in chosen], batch_size=NER_BATCH), strict=True):
+            for ent in doc.ents:
                 if ent.label_ in ("PERSON", "PER"):
-                    people.append((ent.start_char, ent.end_char))
+                    out[i][0].append((ent.start_char, ent.end_char))
                 elif ent.label_ in ("GPE", "LOC", "ORG", "NORP", "FAC"):
-                    other.append((ent.start_char, ent.end_char))
-    return people, other
+                    out[i][1].append((ent.start_char, ent.end_char))
+    return out
 
 
 def _places(text: str, lang: str) -> list[tuple[int, int]]:
@@ -488,6 +516,16 @@ class Redacted:
         return self.offset(start, "start"), max(self.offset(start, "start"), self.offset(end, "end"))
 
 
+SHORT_TEXT = 2000
+"""Texts up to this many characters (fields, outlets, quotes) are remembered once pseudonymised."""
+SHORT_KEPT = 20_000
+"""How many short texts a pseudonymiser remembers (the least recently met go first)."""
+TEXTS_KEPT = 1024
+"""How many documents' pseudonymised texts a pseudonymiser keeps for the evidence that quotes them."""
+EVENT_CHUNK = 100
+"""Events pseudonymised together (their documents' texts tagged in batches)."""
+
+
 class Pseudonymiser:
     """Stable pseudonyms for private people's names, private links dropped (module docstring).
 
@@ -504,8 +542,10 @@ class Pseudonymiser:
         self.public = PublicNames.packaged(self._extra_names)
         self.detector = detector or Detector()
         self.public_channels = {c.lower().lstrip("@") for c in public_channels}
-        self.store = None
-        self._texts: dict[str, Redacted] = {}
+        self.store: Any = None
+        self._texts: OrderedDict[str, Redacted] = OrderedDict()  # documents' texts, by id as imported
+        self._short: OrderedDict[tuple[str, str, tuple[tuple[int, int], ...]], Redacted] = OrderedDict()
+        self._short_state: tuple[frozenset[str], int, int] | None = None
         if store is not None:
             self.bind(store)
 
@@ -543,16 +583,50 @@ class Pseudonymiser:
     def redact(self, text: str, language: str | None = None, hints: Iterable[tuple[int, int]] = ()) -> Redacted:
         """The pseudonymised text with its edits (for offsets, :meth:`Redacted.offset`);
         ``hints``: spans known to name a person (a spokesperson's evidence)."""
-        lang = _language(text, language)
+        return self.redact_many([(text, language, hints)])[0]
+
+    def redact_many(self, items: Iterable[tuple[str, str | None, Iterable[tuple[int, int]]]]) -> list[Redacted]:
+        """:meth:`redact` of each ``(text, language, hints)``, the same as one at a time, faster:
+        the models tag the texts in batches, a text met twice is done once, and short texts
+        (fields, outlets, quotes) are remembered for the next call."""
+        self._check_short_cache()
+        keys = [(text, _language(text, language), tuple(hints)) for text, language, hints in items]
+        done: dict[tuple[str, str, tuple[tuple[int, int], ...]], Redacted] = {}
+        for key in keys:
+            hit = self._short.get(key) if len(key[0]) <= SHORT_TEXT else None
+            if hit is not None:
+                self._short.move_to_end(key)
+                done[key] = hit
+        todo = list(dict.fromkeys(k for k in keys if k not in done))
+        for lo in range(0, len(todo), NER_BATCH * 4):
+            part = todo[lo : lo + NER_BATCH * 4]
+            entities = self.detector.entities([(text, lang) for text, lang, _ in part])
+            for key, found in zip(part, entities, strict=True):
+                done[key] = self._redact(*key, found)
+                if len(key[0]) <= SHORT_TEXT:
+                    self._short[key] = done[key]
+                    while len(self._short) > SHORT_KEPT:
+                        self._short.popitem(last=False)
+        return [done[key] for key in keys]
+
+    def _check_short_cache(self) -> None:
+        """Forget the remembered texts when what decides them changed (channels kept, names added)."""
+        state = (frozenset(self.public_channels), len(self.public.full), len(self.public.surnames))
+        if state != self._short_state:
+            self._short.clear()
+            self._short_state = state
+
+    def _redact(self, text: str, lang: str, hints: tuple[tuple[int, int], ...], entities: Entities | None) -> Redacted:
         edits = self._link_edits(text)
         taken = [(s, e) for s, e, _ in edits]
-        names = self._name_edits(text, lang, taken, list(hints))
+        names = self._name_edits(text, lang, taken, list(hints), entities)
         merged = sorted(edits + names)
         return Redacted(text, _apply(text, merged), merged)
 
     def _name_edits(self, text: str, lang: str, taken: list[tuple[int, int]],
-                    hints: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
-        spans, _, known = self.detector.spans(text, lang, hints)
+                    hints: list[tuple[int, int]], entities: Entities | None = None) -> list[tuple[int, int, str]]:
+        spans, _, known = (self.detector.spans(text, lang, hints, entities) if entities is not None
+                           else self.detector.spans(text, lang, hints))
         rules = [_clip_to_free(text, s.start, s.end, known) for s in spans if s.source == "rule"]
         ner = [(s.start, s.end) for s in spans if s.source == "ner"]
         chosen: list[tuple[int, int, str]] = []  # (start, end, the name) of private people
@@ -700,17 +774,29 @@ class Pseudonymiser:
             return None
         cached = self._texts.get(document_id)
         if cached is not None and start is not None and end is not None and cached.original[start:end] == quote:
+            self._texts.move_to_end(document_id)
             return cached
+        r = self._document_row(document_id, start, end, quote)
+        if r is None:
+            return None
+        redacted = self.redact(r["text"] or "", r["language"], _spokesperson_spans(self.store.conn, r["id"]))
+        self._remember(document_id, redacted)
+        return redacted
+
+    def _document_row(self, document_id: str, start: int | None, end: int | None, quote: str | None) -> Any:
+        """The document ``document_id`` whose text holds ``quote`` at ``start`` (any, without
+        offsets), or None."""
         rows = self.store.query("SELECT id, text, language FROM documents WHERE external_id = ?", (document_id,))
         for r in rows:
-            text = r["text"] or ""
-            if start is None or end is None or text[start:end] == quote:
-                redacted = self.redact(text, r["language"], _spokesperson_spans(self.store.conn, r["id"]))
-                if len(self._texts) > 256:
-                    self._texts.clear()
-                self._texts[document_id] = redacted
-                return redacted
+            if start is None or end is None or (r["text"] or "")[start:end] == quote:
+                return r
         return None
+
+    def _remember(self, document_id: str, redacted: Redacted) -> None:
+        self._texts[document_id] = redacted
+        self._texts.move_to_end(document_id)
+        while len(self._texts) > TEXTS_KEPT:
+            self._texts.popitem(last=False)
 
     def spans(self, items: list[dict[str, Any]], language: str | None = None) -> list[dict[str, Any]]:
         """Evidence or aggregates ``{document_id?, start, end, quote, ...}``: quotes pseudonymised,
@@ -752,15 +838,64 @@ class Pseudonymiser:
 
     def event(self, event: dict[str, Any]) -> dict[str, Any]:
         """An event in the export shape, pseudonymised (evidence spans recomputed with a store)."""
-        language = next((s.get("language") for s in event.get("sources") or [] if s.get("language")), None)
+        language = _event_language(event)
         out = self.fields(event, language)
         if isinstance(event.get("evidence"), list):
             out["evidence"] = self.spans(event["evidence"], language)
         return out
 
     def events(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """:meth:`event` of each, read in chunks whose documents' texts and fields are
+        pseudonymised together first (the models tag them in batches)."""
+        chunk: list[dict[str, Any]] = []
+        for event in events:
+            chunk.append(event)
+            if len(chunk) == EVENT_CHUNK:
+                yield from self._chunk(chunk)
+                chunk = []
+        yield from self._chunk(chunk)
+
+    def _chunk(self, events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        self.prefetch_documents(item for e in events for item in e.get("evidence") or [] if isinstance(item, dict))
+        self.prefetch_fields((e, _event_language(e)) for e in events)
         for event in events:
             yield self.event(event)
+
+    def prefetch_fields(self, items: Iterable[tuple[dict[str, Any], str | None]]) -> None:
+        """Pseudonymise the free-text fields of these ``(fields, language)`` in one batch, so that
+        :meth:`fields` finds them done."""
+        texts: list[tuple[str, str | None, tuple[()]]] = []
+        for fields, language in items:
+            if isinstance(fields.get("address_form"), str) and fields["address_form"]:
+                texts.append((fields["address_form"], language, ()))
+            for d in fields.get("disclaimers") or [] if isinstance(fields.get("disclaimers"), list) else []:
+                if isinstance(d, str) and d:
+                    texts.append((d, language, ()))
+        self.redact_many(texts)
+
+    def prefetch_documents(self, items: Iterable[dict[str, Any]]) -> None:
+        """Pseudonymise in one batch the documents' texts that :meth:`document_text` will need for
+        these evidence items (``document_id``, ``start``, ``end``, ``quote``)."""
+        if self.store is None:
+            return
+        needed: dict[str, Any] = {}
+        for item in items:
+            doc, start, end, quote = item.get("document_id"), item.get("start"), item.get("end"), item.get("quote")
+            if not doc:
+                continue
+            doc = str(doc)
+            cached = self._texts.get(doc)
+            if cached is not None and start is not None and end is not None and cached.original[start:end] == quote:
+                continue
+            if doc in needed and (start is None or end is None or (needed[doc]["text"] or "")[start:end] == quote):
+                continue
+            row = self._document_row(doc, start, end, quote)
+            if row is not None:
+                needed[doc] = row
+        done = self.redact_many([(r["text"] or "", r["language"], _spokesperson_spans(self.store.conn, r["id"]))
+                                 for r in needed.values()])
+        for doc, redacted in zip(needed, done, strict=True):
+            self._remember(doc, redacted)
 
     def document(self, doc: dict[str, Any], text: str | None = None) -> dict[str, Any]:
         """A document's export record (``title``, ``outlet``, ``url``, ``id``, ``aggregates``, and
@@ -792,6 +927,11 @@ class Pseudonymiser:
         if "aggregates" in doc:
             out["aggregates"] = aggregates
         return out
+
+
+def _event_language(event: dict[str, Any]) -> str | None:
+    """The language of an event's first source that has one."""
+    return next((s.get("language") for s in event.get("sources") or [] if s.get("language")), None)
 
 
 def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -890,11 +1030,13 @@ def pseudonymise_store(path: str | Path, pseudonymiser: Pseudonymiser, *, only_p
         conn.execute("BEGIN")
         docs = conn.execute("SELECT id, external_id, url, outlet, author, title, text, language, forwarded_from "
                             "FROM documents").fetchall()
+        texts: dict[int, Redacted] = {}
         for n, d in enumerate(docs, 1):
             keep = public is None or d["id"] in public
             lang = d["language"]
-            redacted = (pseudonymiser.redact(d["text"], lang, _spokesperson_spans(conn, d["id"]))
-                        if keep and d["text"] else Redacted("", "", []))
+            if keep and d["text"] and d["id"] not in texts:  # the next chunk's texts, tagged in batches
+                texts = _redact_documents(conn, pseudonymiser, docs[n - 1 : n - 1 + DOCUMENT_CHUNK], public)
+            redacted = texts.get(d["id"], Redacted("", "", []))
             text = redacted.text if keep else ""
             conn.execute(
                 "UPDATE documents SET external_id = ?, url = ?, outlet = ?, author = ?, title = ?, text = ?, "
@@ -907,9 +1049,13 @@ def pseudonymise_store(path: str | Path, pseudonymiser: Pseudonymiser, *, only_p
             if progress:
                 progress(n, len(docs))
         for table in ("events", "mentions"):
-            for r in conn.execute(f"SELECT rowid, fields FROM {table}").fetchall():
-                fields = pseudonymiser.fields(json.loads(r["fields"] or "{}"))
-                conn.execute(f"UPDATE {table} SET fields = ? WHERE rowid = ?", (json.dumps(fields, ensure_ascii=False), r[0]))
+            rows = conn.execute(f"SELECT rowid, fields FROM {table}").fetchall()
+            for lo in range(0, len(rows), EVENT_CHUNK * 5):
+                chunk = [(r[0], json.loads(r["fields"] or "{}")) for r in rows[lo : lo + EVENT_CHUNK * 5]]
+                pseudonymiser.prefetch_fields((f, None) for _, f in chunk)
+                for rowid, fields in chunk:
+                    conn.execute(f"UPDATE {table} SET fields = ? WHERE rowid = ?",
+                                 (json.dumps(pseudonymiser.fields(fields), ensure_ascii=False), rowid))
         for r in conn.execute("SELECT id, outlets FROM events").fetchall():
             outlets = [pseudonymiser.outlet(o) for o in json.loads(r["outlets"] or "[]")]
             conn.execute("UPDATE events SET outlets = ? WHERE id = ?",
@@ -938,6 +1084,18 @@ def pseudonymise_store(path: str | Path, pseudonymiser: Pseudonymiser, *, only_p
     finally:
         conn.close()
     return len(docs)
+
+
+DOCUMENT_CHUNK = 64
+"""Documents of a store copy pseudonymised together (their texts tagged in batches)."""
+
+
+def _redact_documents(conn: sqlite3.Connection, pseudonymiser: Pseudonymiser, docs: Sequence[sqlite3.Row],
+                      public: set[int] | None) -> dict[int, Redacted]:
+    """The redacted texts of the documents among ``docs`` that keep theirs, by id."""
+    kept = [d for d in docs if d["text"] and (public is None or d["id"] in public)]
+    done = pseudonymiser.redact_many([(d["text"], d["language"], _spokesperson_spans(conn, d["id"])) for d in kept])
+    return {d["id"]: r for d, r in zip(kept, done, strict=True)}
 
 
 def _spokesperson_spans(conn: sqlite3.Connection, document_id: int) -> list[tuple[int, int]]:

@@ -256,16 +256,29 @@ def query_events(
                                   include_rejected=include_rejected, date_field=date_field)
     sql_where = " AND ".join(where)
     total = int(store.scalar(f"SELECT COUNT(*) FROM events e WHERE {sql_where}", params) or 0)
-    order = SORTS.get(sort)
-    if order is None:
-        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    direction = "DESC" if desc else "ASC"
-    sql = f"SELECT e.* FROM events e WHERE {sql_where} ORDER BY {order} {direction}, e.id {direction}"
+    sql = f"SELECT e.* FROM events e WHERE {sql_where} ORDER BY {_order(sort, desc)}"
     page: list[Any] = list(params)
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         page += [int(limit), int(offset)]
     return store.query(sql, page), total
+
+
+def event_ids(store: Store, *, sort: str = "date", desc: bool = True, **filters: Any) -> list[str]:
+    """The ids of the events matching ``filters`` (those of :func:`query_events`), all of them,
+    in the order :func:`query_events` pages them: what reads every event reads in one query
+    (paging with OFFSET rescans the skipped rows on every page)."""
+    where, params = event_filters(**filters)
+    return [r[0] for r in store.query(
+        f"SELECT e.id FROM events e WHERE {' AND '.join(where)} ORDER BY {_order(sort, desc)}", params)]
+
+
+def _order(sort: str, desc: bool) -> str:
+    order = SORTS.get(sort)
+    if order is None:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    direction = "DESC" if desc else "ASC"
+    return f"{order} {direction}, e.id {direction}"
 
 
 def best_quotes(store: Store, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
