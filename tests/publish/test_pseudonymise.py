@@ -314,3 +314,12 @@ def test_report_pseudonymises_its_quotes(people_store: Store, cli, tmp_path: Pat
     assert done.exit_code == 0, done.output
     text = hidden.read_text("utf-8")
     assert _private_in(text) == [] and "RFI" in text  # the link is dropped, the outlet kept
+
+
+def test_a_relative_is_private_even_after_a_title_a_few_words_before(pseudo: Pseudonymiser) -> None:
+    # a capitalised word mid-sentence opens the span; the role inside it names a relative, and the
+    # title a few words earlier is someone else's
+    text = "Про це повідомив командир роти Його мати Оксана Коваленко розповіла журналістам."
+    out = pseudo.text(text, "uk") or ""
+    assert "Коваленко" not in out and f"Особа {pseudo.code('Оксана Коваленко')}" in out
+    assert "мати" in out  # the role stays, only the name goes

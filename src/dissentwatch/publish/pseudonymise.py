@@ -310,6 +310,17 @@ def _hinted(text: str, hints: Iterable[tuple[int, int]]) -> list[tuple[int, int]
     return out
 
 
+def _after_inner_role(text: str, start: int, end: int) -> tuple[int, bool]:
+    """Where the name begins when a private role stands inside the span («Його мати Олена
+    Шевчук»: a capitalised word mid-sentence opened it), and whether one did: the person is then
+    named by that role, a relative say, whatever title stood a few words before the span."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    for word in reversed(words[:-1]):
+        if _word_list_pattern("private_roles").fullmatch(word.group().rstrip(".,;:")):
+            return _trim_name(text, start + word.end(), end)[0], True
+    return start, False
+
+
 def _after_leading_role(text: str, start: int, end: int) -> tuple[int, bool, bool]:
     """Where a span's name begins once a leading role or title ("Private John ...", "President
     ...", «Головнокомандувач ...») is left out, and whether a private role, a title was."""
@@ -635,13 +646,14 @@ class Pseudonymiser:
         for start, end in _merge(ner + [r for r in rules if r[1] > r[0]]):
             start, _, title = _after_leading_role(text, *_trim_name(text, start, end))
             start, end = _trim_name(text, start, end)
+            start, related = _after_inner_role(text, start, end)
             name = text[start:end]
             words = name_words(name)
             if not words or _overlaps((start, end), taken) or _is_exact(start, end, known):
                 continue
             if all(token_key(w) in _not_names() for w in words):
                 continue
-            if title or name in self.public or self._titled(text, start, end):
+            if not related and (title or name in self.public or self._titled(text, start, end)):
                 public_here.add(token_key(words[-1]))
                 public_spans.append((start, end))
                 continue
