@@ -15,14 +15,14 @@ as the gazetteer and the events do.
 Written: the admin-1 polygons of Russia, Ukraine and Belarus (``kind: admin1``, with
 ``iso_3166_2``, ``name``, ``country``) and the neighbouring countries' outlines
 (``kind: country``), simplified again (Douglas-Peucker) and rounded to 0.01 degree so that the
-file stays a few hundred KB. Needs only the standard library (and ``dpkg-deb`` for a .deb).
+file stays a few hundred KB. Needs the package installed (its Douglas-Peucker) and ``dpkg-deb``
+for a .deb.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sqlite3
 import struct
 import subprocess
@@ -30,6 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from dissentwatch.web.basemap import simplify  # the Douglas-Peucker of the web map's countries
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "dissentwatch" / "data" / "admin1.geojson"
@@ -103,30 +105,6 @@ def contains(polygons: list[list[list[tuple[float, float]]]], lon: float, lat: f
                 if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
                     inside = not inside
     return inside
-
-
-def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas-Peucker, iterative."""
-    if len(points) < 4:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        lo, hi = stack.pop()
-        (ax, ay), (bx, by) = points[lo], points[hi]
-        length = math.hypot(bx - ax, by - ay)
-        best, index = -1.0, lo
-        for i in range(lo + 1, hi):
-            px, py = points[i]
-            d = (abs((bx - ax) * (ay - py) - (ax - px) * (by - ay)) / length if length
-                 else math.hypot(px - ax, py - ay))  # a closed ring: distance to its first point
-            if d > best:
-                best, index = d, i
-        if best > tolerance:
-            keep[index] = True
-            stack += [(lo, index), (index, hi)]
-    return [p for p, k in zip(points, keep, strict=True) if k]
 
 
 def area(ring: list[tuple[float, float]]) -> float:

@@ -47,6 +47,31 @@ def events_of(store: Store, external_id: str) -> set[str]:
         "JOIN documents d ON d.id = m.document_id WHERE d.external_id = ?", (external_id,))}
 
 
+BRIDGE_UNIT = {"name": "255-го полка", "number": "255", "kind": "regiment"}
+BRIDGE_REGIONS = [{"name": "Murmansk Oblast", "iso": "RU-MUR"}]
+
+
+def save_bridged_pair(store: Store) -> int:
+    """Two reports of one appeal that share nothing to join on ("b1" names the 255th regiment,
+    "b2" Murmansk and the date), saved; returns the id of "b3", a report that names both, whose
+    mention :func:`save_bridge` saves once the two have been resolved apart."""
+    a = add_document(store, "b1", "Бойцы 255-го полка пожаловались на командиров.", published="2023-03-07T00:00:00Z")
+    b = add_document(store, "b2", "Мобилизованные из Мурманской области записали видео 6 марта.",
+                     published="2023-03-07T01:00:00Z")
+    c = add_document(store, "b3", "Мурманские мобилизованные из 255-го полка записали видео 6 марта.",
+                     published="2023-03-08T00:00:00Z")
+    save(store, a, mention(store, a, "video_appeal", "пожаловались на командиров", fields={"unit": BRIDGE_UNIT}))
+    save(store, b, mention(store, b, "video_appeal", "записали видео 6 марта",
+                           fields={"date": "2023-03-06", "home_regions": BRIDGE_REGIONS}))
+    return c
+
+
+def save_bridge(store: Store, document_id: int) -> None:
+    """The mention of "b3" (:func:`save_bridged_pair`): the regiment, the date and the region."""
+    save(store, document_id, mention(store, document_id, "video_appeal", "записали видео 6 марта",
+                                     fields={"unit": BRIDGE_UNIT, "date": "2023-03-06", "home_regions": BRIDGE_REGIONS}))
+
+
 def seed_dates(store: Store) -> None:
     """Three events: an appeal dated 28 February 2023 by its reports (first reported on 1 March),
     an undated refusal first reported on 10 April 2023, an undated desertion of an undated report."""

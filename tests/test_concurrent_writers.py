@@ -302,7 +302,6 @@ def test_reviews_watch_analyze_and_resolve_at_once_lose_nothing(tmp_path: Path) 
 # -- the races, one at a time, made to happen -------------------------------------------------
 
 UNIT_255 = {"name": "255-го полка", "number": "255", "kind": "regiment"}
-MUR = [{"name": "Murmansk Oblast", "iso": "RU-MUR"}]
 
 
 def test_a_writer_waits_out_a_lock_held_past_the_busy_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -359,21 +358,13 @@ def test_an_event_confirmed_while_resolve_runs_is_not_folded_into_another(tmp_pa
     wrote the report that bridges them: neither loses its mentions."""
     from dissentwatch.resolve import resolver
     from dissentwatch.review.decisions import confirm
-    from eventfactory import add_document, events_of, mention, save
+    from eventfactory import events_of, save_bridge, save_bridged_pair
 
     store = Store(tmp_path / "bridge.db")
-    a = add_document(store, "b1", "Бойцы 255-го полка пожаловались на командиров.", published="2023-03-07T00:00:00Z")
-    b = add_document(store, "b2", "Мобилизованные из Мурманской области записали видео 6 марта.",
-                     published="2023-03-07T01:00:00Z")
-    c = add_document(store, "b3", "Мурманские мобилизованные из 255-го полка записали видео 6 марта.",
-                     published="2023-03-08T00:00:00Z")
-    save(store, a, mention(store, a, "video_appeal", "пожаловались на командиров", fields={"unit": UNIT_255}))
-    save(store, b, mention(store, b, "video_appeal", "записали видео 6 марта",
-                           fields={"date": "2023-03-06", "home_regions": MUR}))
+    bridge = save_bridged_pair(store)
     resolver.resolve_mentions(store)
     (ea,), (eb,) = events_of(store, "b1"), events_of(store, "b2")
-    save(store, c, mention(store, c, "video_appeal", "записали видео 6 марта",
-                           fields={"unit": UNIT_255, "date": "2023-03-06", "home_regions": MUR}))
+    save_bridge(store, bridge)
     write_links = resolver._write_links
 
     def analyst_first(*args: object, **kwargs: object) -> None:

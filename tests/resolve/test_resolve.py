@@ -5,7 +5,7 @@ import json
 from dissentwatch.resolve.features import settings
 from dissentwatch.resolve.resolver import resolve_mentions
 from dissentwatch.store import Store
-from eventfactory import add_document, events_of, mention, save
+from eventfactory import add_document, events_of, mention, save, save_bridge, save_bridged_pair
 
 UNIT_255 = {"name": "255-го полка", "number": "255", "kind": "regiment"}
 
@@ -176,19 +176,10 @@ def test_reanalysed_mention_updates_its_event(store: Store) -> None:
 
 
 def test_a_report_that_bridges_two_events_folds_them_into_one(store: Store) -> None:
-    mur = [{"name": "Murmansk Oblast", "iso": "RU-MUR"}]
-    a = add_document(store, "b1", "Бойцы 255-го полка пожаловались на командиров.", published="2023-03-07T00:00:00Z")
-    b = add_document(store, "b2", "Мобилизованные из Мурманской области записали видео 6 марта.",
-                     published="2023-03-07T01:00:00Z")
-    c = add_document(store, "b3", "Мурманские мобилизованные из 255-го полка записали видео 6 марта.",
-                     published="2023-03-08T00:00:00Z")
-    save(store, a, mention(store, a, "video_appeal", "пожаловались на командиров", fields={"unit": UNIT_255}))
-    save(store, b, mention(store, b, "video_appeal", "записали видео 6 марта",
-                           fields={"date": "2023-03-06", "home_regions": mur}))
+    bridge = save_bridged_pair(store)
     resolve_mentions(store)
     assert events_of(store, "b1") != events_of(store, "b2")
-    save(store, c, mention(store, c, "video_appeal", "записали видео 6 марта",
-                           fields={"unit": UNIT_255, "date": "2023-03-06", "home_regions": mur}))
+    save_bridge(store, bridge)
     resolve_mentions(store)
     assert events_of(store, "b1") == events_of(store, "b2") == events_of(store, "b3")
     assert store.scalar("SELECT COUNT(*) FROM events") == 1

@@ -107,7 +107,7 @@ def _ring(arcs: list[list[tuple[float, float]]], indexes: Sequence[int]) -> list
     return ring
 
 
-def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
     """Douglas-Peucker, iterative."""
     if len(points) < 4:
         return points
@@ -143,7 +143,7 @@ def build_geojson(topology: dict[str, Any], tolerance: float = 0.08) -> dict[str
         polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
         out = []
         for polygon in polygons:
-            simplified = [_simplify(_ring(arcs, r), tolerance) for r in polygon]
+            simplified = [simplify(_ring(arcs, r), tolerance) for r in polygon]
             rings = [[[round(x, 2), round(y, 2)] for x, y in r] for r in simplified if len(r) >= 4]
             if rings:
                 out.append(rings)
